@@ -1,0 +1,64 @@
+"""Shared CLI plumbing: turn CertErrors into one clear line and an exit code, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import TypeVar
+
+import click
+
+from cert_core.errors import CertError
+
+F = TypeVar("F", bound=Callable)
+
+EXIT_RUN_FAILED = 1
+EXIT_BAD_CONFIG = 2
+
+
+def fail(message: str, code: int = EXIT_RUN_FAILED) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+def handle_cert_errors(func: F) -> F:
+    """Print a CertError's message (which says what to fix) and exit non-zero."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except CertError as exc:
+            fail(f"{exc.error_type}: {exc.message}")
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def prepare_prefect_for_cli() -> None:
+    """Quiet Prefect's own chatter for people at a terminal; real errors still reach stderr.
+
+    The ephemeral API server (SQLite) starts on first use when PREFECT_API_URL is unset.
+    At interpreter exit it may log shutdown noise, so its loggers are raised to CRITICAL
+    once our command has finished (see `silence_shutdown_noise`).
+    """
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
+
+
+def silence_shutdown_noise() -> None:
+    for name in ("prefect", "uvicorn", "sqlalchemy", "asyncio", "prefect.server", "prefect.events"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    logging.raiseExceptions = False
+
+
+def with_env_option(func: F) -> F:
+    return click.option(
+        "--env", "env", type=click.Choice(["development", "staging", "production"]), default=None,
+        help="Config environment (default: $CERT_ENV or production).",
+    )(func)

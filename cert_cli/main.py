@@ -1,0 +1,29 @@
+"""Entry point of the `cert` console script."""
+
+from __future__ import annotations
+
+import click
+
+from .commands.config import config_group
+from .commands.metrics import metrics_group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cert-flows")
+def cli() -> None:
+    """cert-flows: run and monitor multi-agent LLM work as Prefect flows.
+
+    Flows run on Prefect's ephemeral local API (SQLite) unless PREFECT_API_URL is set.
+    """
+
+
+cli.add_command(config_group)
+cli.add_command(metrics_group)
+
+
+def main() -> None:
+    cli(prog_name="cert")
+
+
+if __name__ == "__main__":
+    main()

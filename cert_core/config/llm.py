@@ -1,0 +1,62 @@
+"""llm.yaml: backend choice, Anthropic client settings, rate limits and the pricing table."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ._base import Section
+
+BackendName = Literal["auto", "anthropic", "local", "simulated"]
+
+
+class AnthropicSettings(Section):
+    model: str = "claude-sonnet-4-5"
+    base_url: str | None = None
+    timeout_s: float = Field(30.0, gt=0)
+    max_attempts: int = Field(4, ge=1, le=20)
+    backoff_base_s: float = Field(0.5, ge=0)
+    backoff_max_s: float = Field(20.0, ge=0)
+
+
+class LocalSettings(Section):
+    model: str = "data/models/tiny-reasoner"
+    max_new_tokens: int = Field(64, ge=1)
+
+
+class SimulatedSettings(Section):
+    seed: int = 7
+    latency_ms: float = Field(40.0, ge=0)
+
+
+class RateLimits(Section):
+    requests_per_minute: float = Field(50, gt=0)
+    max_in_flight: int = Field(8, ge=1)
+    rpm_limit_name: str = "anthropic-rpm"
+    in_flight_limit_name: str = "anthropic-in-flight"
+
+
+class ModelPrice(Section):
+    """USD per million tokens."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cache_read: float = Field(0.0, ge=0)
+
+
+def _default_pricing() -> dict[str, ModelPrice]:
+    return {
+        "claude-sonnet-4-5": ModelPrice(input=3.0, output=15.0, cache_read=0.3),
+        "simulated": ModelPrice(input=3.0, output=15.0, cache_read=0.3),
+        "local": ModelPrice(input=0.0, output=0.0, cache_read=0.0),
+    }
+
+
+class LLMConfig(Section):
+    backend: BackendName = "auto"
+    anthropic: AnthropicSettings = Field(default_factory=AnthropicSettings)
+    local: LocalSettings = Field(default_factory=LocalSettings)
+    simulated: SimulatedSettings = Field(default_factory=SimulatedSettings)
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+    pricing: dict[str, ModelPrice] = Field(default_factory=_default_pricing)

@@ -1,0 +1,48 @@
+"""Process settings from the environment (pydantic-settings). Secrets live only here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "staging", "production"]
+
+# The repo root when running from a checkout; used only to find the shipped configs and data.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _default_config_dir() -> Path:
+    local = Path("configs/fusion")
+    return local if local.is_dir() else PROJECT_ROOT / "configs" / "fusion"
+
+
+class CertSettings(BaseSettings):
+    """Read from CERT_* variables; the Anthropic key and URL from their usual names."""
+
+    model_config = SettingsConfigDict(env_prefix="CERT_", extra="ignore", frozen=True)
+
+    env: Environment = "production"
+    config_dir: Path = Field(default_factory=_default_config_dir)
+    results_dir: Path = Path("data/results")
+    state_dir: Path = Path(".cert_state")
+    ledger_url: str | None = None  # default: sqlite under state_dir
+    log_format: Literal["json", "human"] = "json"
+    log_level: str = "INFO"
+
+    anthropic_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("ANTHROPIC_API_KEY", "CERT_ANTHROPIC_API_KEY"), repr=False
+    )
+    anthropic_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("ANTHROPIC_BASE_URL", "CERT_ANTHROPIC_BASE_URL")
+    )
+
+    @property
+    def effective_ledger_url(self) -> str:
+        return self.ledger_url or f"sqlite:///{(self.state_dir / 'ledger.db').as_posix()}"
+
+
+def get_settings(**overrides) -> CertSettings:
+    return CertSettings(**overrides)

@@ -1,0 +1,16 @@
+"""Structured logging, Prometheus metrics and the /metrics + /health server."""
+
+from .logging import configure_logging, correlation_id, get_correlation_id, get_logger
+from .metrics import METRICS, CertMetrics
+from .server import make_server, serve_in_thread
+
+__all__ = [
+    "METRICS",
+    "CertMetrics",
+    "configure_logging",
+    "correlation_id",
+    "get_correlation_id",
+    "get_logger",
+    "make_server",
+    "serve_in_thread",
+]

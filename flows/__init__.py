@@ -1,0 +1,1 @@
+"""Prefect @flow compositions of tasks. Nothing else lives here."""
