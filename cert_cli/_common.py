@@ -35,6 +35,13 @@ def handle_cert_errors(func: F) -> F:
             fail(f"{exc.error_type}: {exc.message}")
         except KeyboardInterrupt:
             fail("interrupted", 130)
+        except RuntimeError as exc:
+            if "ephemeral Prefect API server" not in str(exc):
+                raise
+            fail(
+                f"{exc} Set PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher, or start a server "
+                "(`prefect server start`) and set PREFECT_API_URL=http://127.0.0.1:4200/api."
+            )
 
     return wrapper  # type: ignore[return-value]
 
@@ -47,8 +54,31 @@ def prepare_prefect_for_cli() -> None:
     once our command has finished (see `silence_shutdown_noise`).
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # the first start in a new PREFECT_HOME takes ~17 s on 2 cores, longer when busy
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
+
+
+class _CertErrorsWithoutTraceback(logging.Filter):
+    """A CertError's message already says what to fix; its traceback is noise at a terminal."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], CertError):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def show_flow_progress() -> None:
+    """Let the flow's progress lines through to the terminal, without tracebacks for CertErrors.
+
+    Call after importing prefect (its logging config is applied on import). Logs sent to the
+    Prefect API keep their tracebacks for the UI.
+    """
+    logging.getLogger("prefect.flow_runs").setLevel(logging.INFO)
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler":
+            handler.addFilter(_CertErrorsWithoutTraceback())
 
 
 def silence_shutdown_noise() -> None:

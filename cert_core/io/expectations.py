@@ -43,28 +43,22 @@ def _get_context():
     global _context
     if _context is None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
         with warnings.catch_warnings():  # its import touches deprecated stdlib modules
             warnings.simplefilter("ignore", DeprecationWarning)
             import great_expectations as gx
+        # GE pins this module's logger to INFO at import; it announces temp dirs on every context
+        logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)
         _context = gx.get_context(mode="ephemeral")
         _context.variables.progress_bars = {"globally": False, "metric_calculations": False}
     return _context
 
 
-def validate_table(dataset: str, table: pa.Table) -> ValidationReport:
-    """Run the dataset's expectations on ``table``; never raises for data problems."""
-    if table.num_rows == 0:
-        return ValidationReport(dataset, 0, True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import great_expectations.expectations as gxe
-
-    frame = table.drop_columns([f.name for f in table.schema if pa.types.is_list(f.type)]).to_pandas()
+def run_expectations(name: str, frame, expectations: list, result_format: str = "SUMMARY") -> list:
+    """Validate ``frame`` (pandas) against ``expectations``; returns GE results in order."""
     with _lock:  # the ephemeral context is not thread-safe
         context = _get_context()
-        name = f"cert_{dataset}"
         try:
             source = context.data_sources.get(name)
         except (KeyError, ValueError):
@@ -78,12 +72,29 @@ def validate_table(dataset: str, table: pa.Table) -> ValidationReport:
         except (KeyError, ValueError):
             definition = asset.add_batch_definition_whole_dataframe("whole")
         batch = definition.get_batch(batch_parameters={"dataframe": frame})
-        failures = []
-        for expectation in _expectations(dataset, gxe):
-            result = batch.validate(expectation)
-            if not result.success:
-                unexpected = result.result.get("partial_unexpected_list", [])[:3]
-                failures.append(f"{type(expectation).__name__}({expectation.column}) failed; examples: {unexpected}")
+        return [batch.validate(e, result_format=result_format) for e in expectations]
+
+
+def gx_expectations():
+    """The great_expectations.expectations module, imported lazily and quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import great_expectations.expectations as gxe
+    return gxe
+
+
+def validate_table(dataset: str, table: pa.Table) -> ValidationReport:
+    """Run the dataset's expectations on ``table``; never raises for data problems."""
+    if table.num_rows == 0:
+        return ValidationReport(dataset, 0, True)
+    gxe = gx_expectations()
+    frame = table.drop_columns([f.name for f in table.schema if pa.types.is_list(f.type)]).to_pandas()
+    expectations = _expectations(dataset, gxe)
+    failures = []
+    for expectation, result in zip(expectations, run_expectations(f"cert_{dataset}", frame, expectations)):
+        if not result.success:
+            unexpected = result.result.get("partial_unexpected_list", [])[:3]
+            failures.append(f"{type(expectation).__name__}({expectation.column}) failed; examples: {unexpected}")
     return ValidationReport(dataset, table.num_rows, not failures, failures)
 
 

@@ -21,6 +21,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ..errors import InvalidInputError
+from ..observability.metrics import METRICS
 from .expectations import require_valid
 from .schemas import schema_for
 
@@ -75,6 +76,7 @@ def write_dataset(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    METRICS.rows_written.labels(dataset).inc(table.num_rows)
     return WrittenPart(dataset, final, table.num_rows)
 
 

@@ -1,0 +1,151 @@
+"""RuntimeRouter: choose a micro-overlay for a scenario from its category, complexity and text.
+
+Score of a candidate overlay (weights from scenario_profiles.routing_weights, normalised):
+  category   1.0 for the category's first primary overlay, minus 0.2 per later position
+  keywords   h / (h + 2) for h distinct overlay keywords found in description, context and prompt
+  complexity 1.0 if the overlay's preferred level is the scenario's, 0.5 if adjacent, else 0
+The best score is the confidence; the other candidates, best first, are the fallbacks.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+from ..config import CertConfig
+from ..config.scenario_profiles import ScenarioProfiles
+from ..errors import InvalidInputError, ResourceLoadError
+from ..observability.metrics import METRICS
+from .decision import RoutingDecision, RoutingStats
+from .overlay import MicroOverlay, load_overlay
+from .scenario import Scenario
+
+_LEVELS = ("low", "medium", "high")
+
+
+def _keyword_pattern(keywords: list[str]) -> re.Pattern[str] | None:
+    if not keywords:
+        return None
+    # a keyword matches at a word start, so "compensat" finds "compensation"
+    return re.compile(r"\b(" + "|".join(re.escape(k.lower()) for k in keywords) + ")", re.IGNORECASE)
+
+
+class RuntimeRouter:
+    def __init__(self, profiles: ScenarioProfiles, overlays: Mapping[str, MicroOverlay]) -> None:
+        if not overlays:
+            raise ResourceLoadError("no micro-overlays are loaded; add files to configs/fusion/micro_overlays/")
+        self.profiles = profiles
+        self.overlays = dict(overlays)
+        self._patterns = {
+            name: _keyword_pattern(profiles.overlays[name].keywords) if name in profiles.overlays else None
+            for name in self.overlays
+        }
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: CertConfig) -> RuntimeRouter:
+        names = sorted({n for c in config.scenario_profiles.categories.values() for n in c.primary_overlays})
+        return cls(config.scenario_profiles, {n: load_overlay(config.overlays_dir, n) for n in names})
+
+    @property
+    def categories(self) -> list[str]:
+        return list(self.profiles.categories)
+
+    def _keyword_hits(self, name: str, text: str) -> int:
+        pattern = self._patterns.get(name)
+        return len({m.lower() for m in pattern.findall(text)}) if pattern and text else 0
+
+    def route_scenario(self, scenario: Scenario | Mapping) -> RoutingDecision:
+        started = time.perf_counter()
+        if not isinstance(scenario, Scenario):
+            scenario = Scenario.from_mapping(scenario, categories=self.categories)
+        profile = self.profiles.categories.get(scenario.category)
+        if profile is None:
+            raise InvalidInputError(
+                f"unknown category {scenario.category!r}; use one of {', '.join(self.categories)}",
+                context={"scenario_id": scenario.id},
+            )
+        level = self.profiles.complexity_levels.level_of(scenario.complexity)
+        candidates = [n for n in profile.primary_overlays if n in self.overlays]
+        fell_back = not candidates
+        if fell_back:
+            candidates = sorted(self.overlays)
+        text = " ".join((scenario.description, scenario.context, scenario.prompt))
+        w = self.profiles.routing_weights
+        total_weight = (w.category + w.keywords + w.complexity) or 1.0
+        scores, hits = {}, {}
+        for position, name in enumerate(candidates):
+            hits[name] = self._keyword_hits(name, text)
+            preferred = self.profiles.overlays[name].preferred_complexity if name in self.profiles.overlays else "medium"
+            distance = abs(_LEVELS.index(preferred) - _LEVELS.index(level))
+            category_score = 0.0 if fell_back else max(0.0, 1.0 - 0.2 * position)
+            keyword_score = hits[name] / (hits[name] + 2)
+            complexity_score = (1.0, 0.5, 0.0)[distance]
+            scores[name] = (w.category * category_score + w.keywords * keyword_score + w.complexity * complexity_score) / total_weight
+        ranked = sorted(candidates, key=lambda n: (-scores[n], candidates.index(n)))
+        selected, confidence = ranked[0], round(min(1.0, max(0.0, scores[ranked[0]])), 4)
+        reasoning = "; ".join(
+            [
+                f"Category '{scenario.category}' → primary candidates: {candidates}"
+                + (" (none loaded; using all overlays)" if fell_back else ""),
+                f"Complexity {scenario.complexity:.2f} → {level} complexity level",
+                "Keyword hits: " + ", ".join(f"{n}={hits[n]}" for n in candidates),
+                f"Selected '{selected}' with confidence {confidence:.2f}",
+            ]
+        )
+        with self._lock:
+            self._counts[selected] += 1
+        METRICS.routing_latency.observe(time.perf_counter() - started)
+        METRICS.routing_decisions.labels(selected, scenario.category).inc()
+        return RoutingDecision(
+            scenario_id=scenario.id,
+            category=scenario.category,
+            complexity=scenario.complexity,
+            complexity_level=level,
+            selected_overlay=selected,
+            confidence=confidence,
+            reasoning=reasoning,
+            fallback_options=ranked[1:],
+            routing_timestamp=datetime.now(timezone.utc).isoformat(),
+            scores={n: round(s, 4) for n, s in scores.items()},
+        )
+
+    def apply_overlay(self, base_prompt: str, overlay_name: str) -> str:
+        """Append the overlay's rendered directives to ``base_prompt``."""
+        if not isinstance(base_prompt, str) or not base_prompt.strip():
+            raise InvalidInputError("base_prompt is empty; pass the prompt text to enhance")
+        overlay = self.overlays.get(overlay_name)
+        if overlay is None:
+            raise InvalidInputError(
+                f"unknown overlay {overlay_name!r}; loaded overlays are {', '.join(sorted(self.overlays))}"
+            )
+        return f"{base_prompt.rstrip()}\n\n{overlay.render()}\n"
+
+    def get_routing_stats(self) -> RoutingStats:
+        with self._lock:
+            counts = dict(self._counts)
+        return RoutingStats(
+            overlays_available=len(self.overlays),
+            overlay_names=sorted(self.overlays),
+            routing_rules={c: list(p.primary_overlays) for c, p in self.profiles.categories.items()},
+            decisions_made=sum(counts.values()),
+            decisions_by_overlay=counts,
+        )
+
+
+_ROUTERS: dict[tuple[str, str], RuntimeRouter] = {}
+_ROUTERS_LOCK = threading.Lock()
+
+
+def cached_router(config: CertConfig) -> RuntimeRouter:
+    """One router per process and config version, so chunks do not re-read overlay files."""
+    key = (str(config.config_dir), config.config_version)
+    with _ROUTERS_LOCK:
+        if key not in _ROUTERS:
+            _ROUTERS[key] = RuntimeRouter.from_config(config)
+        return _ROUTERS[key]

@@ -1,0 +1,67 @@
+"""Flow: scenarios file -> validate -> route in chunks -> routing_decisions + scenario_rejects -> artifacts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prefect import flow, get_run_logger, unmapped
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from cert_core.observability import correlation_id
+from cert_core.routing.records import decision_rows, reject_rows, summarise
+from tasks.config import load_config_task
+from tasks.datasets import write_dataset_task
+from tasks.routing import publish_routing_summary_task, read_scenarios_task, route_chunk_task, validate_scenarios_task
+
+from ._runtime import chunked, current_run_id, resolve_results_dir
+
+
+@dataclass(frozen=True)
+class RouteRunResult:
+    run_id: str
+    routed: int
+    rejected: int
+    config_version: str
+    decisions_path: str
+    rejects_path: str
+
+
+@flow(name="route-scenarios", task_runner=ThreadPoolTaskRunner(max_workers=4), persist_result=False, log_prints=True)
+def route_scenarios(
+    scenarios_path: str = "data/scenarios/sample.jsonl",
+    results_dir: str | None = None,
+    env: str | None = None,
+    config_dir: str | None = None,
+    chunk_size: int = 2000,
+) -> RouteRunResult:
+    logger = get_run_logger()
+    run_id = current_run_id()
+    out_dir = resolve_results_dir(results_dir)
+    with correlation_id(run_id):
+        config = load_config_task(config_dir, env)
+        rows = read_scenarios_task(scenarios_path)
+        checked = validate_scenarios_task(rows, config)
+        logger.info("validated %d rows: %d to route, %d rejected", len(rows), len(checked.valid), len(checked.rejects))
+
+        chunks = chunked(checked.valid, chunk_size)
+        progress = create_progress_artifact(0.0, key="routing-progress", description="chunks routed")
+        futures = route_chunk_task.map(chunks, unmapped(config))
+        pairs = []
+        for done, (chunk, future) in enumerate(zip(chunks, futures), start=1):
+            pairs.extend(zip(chunk, future.result()))
+            update_progress_artifact(progress, 100.0 * done / len(chunks))
+            logger.info("routed chunk %d/%d (%d scenarios)", done, len(chunks), len(pairs))
+        if not chunks:
+            update_progress_artifact(progress, 100.0)
+        decisions = [d for _, d in pairs]
+
+        written_decisions = write_dataset_task.submit(
+            "routing_decisions", decision_rows(pairs, config.config_version, run_id), out_dir, run_id
+        )
+        written_rejects = write_dataset_task.submit(
+            "scenario_rejects", reject_rows(checked.rejects, config.config_version, run_id), out_dir, run_id
+        )
+        paths = [str(written_decisions.result().path), str(written_rejects.result().path)]
+        publish_routing_summary_task(summarise(decisions, checked.rejects), paths, config.config_version)
+    return RouteRunResult(run_id, len(decisions), len(checked.rejects), config.config_version, *paths)

@@ -1,0 +1,38 @@
+"""Routing tasks: read, validate, route one chunk, and publish the run summary."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
+
+from cert_core.config import CertConfig
+from cert_core.io.scenario_source import RawRow, read_scenario_rows
+from cert_core.routing import RoutingDecision, ValidatedScenarios, validate_scenarios
+from cert_core.routing.records import RoutingSummary, summary_markdown, summary_table
+from cert_core.routing.router import cached_router
+from cert_core.routing.validation import ValidRow
+
+
+@task(name="read-scenarios", cache_policy=NONE, tags=["io"])
+def read_scenarios_task(path: str) -> list[RawRow]:
+    return read_scenario_rows(path)
+
+
+@task(name="validate-scenarios", cache_policy=NONE, tags=["validation"])
+def validate_scenarios_task(rows: list[RawRow], config: CertConfig) -> ValidatedScenarios:
+    return validate_scenarios(rows, list(config.scenario_profiles.categories))
+
+
+@task(name="route-chunk", cache_policy=NONE, tags=["routing"])
+def route_chunk_task(chunk: list[ValidRow], config: CertConfig) -> list[RoutingDecision]:
+    router = cached_router(config)
+    return [router.route_scenario(row.scenario) for row in chunk]
+
+
+@task(name="publish-routing-summary", cache_policy=NONE, tags=["artifacts"])
+def publish_routing_summary_task(summary: RoutingSummary, paths: list[str], config_version: str) -> None:
+    create_table_artifact(
+        key="routing-summary", table=summary_table(summary), description="Scenarios routed by overlay and category, and rejects by reason"
+    )
+    create_markdown_artifact(key="routing-report", markdown=summary_markdown(summary, paths, config_version))
