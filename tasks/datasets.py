@@ -27,7 +27,6 @@ def _retry_io_only(task, task_run, state) -> bool:
     retries=2,
     retry_delay_seconds=exponential_backoff(backoff_factor=0.5),
     retry_condition_fn=_retry_io_only,
-    tags=["parquet"],
 )
 def write_dataset_task(dataset: str, rows: list[dict], results_dir: str, run_id: str) -> WrittenPart:
     return write_dataset(dataset, rows, results_dir, run_id)

@@ -1,4 +1,7 @@
-"""Routing tasks: read, validate, route one chunk, and publish the run summary."""
+"""Routing tasks: read, validate, route one chunk, and publish the run summary.
+
+No tags: each tagged task run asks the API for tag concurrency slots, a round trip per chunk.
+"""
 
 from __future__ import annotations
 
@@ -14,23 +17,23 @@ from cert_core.routing.router import cached_router
 from cert_core.routing.validation import ValidRow
 
 
-@task(name="read-scenarios", cache_policy=NONE, tags=["io"])
+@task(name="read-scenarios", cache_policy=NONE)
 def read_scenarios_task(path: str) -> list[RawRow]:
     return read_scenario_rows(path)
 
 
-@task(name="validate-scenarios", cache_policy=NONE, tags=["validation"])
+@task(name="validate-scenarios", cache_policy=NONE)
 def validate_scenarios_task(rows: list[RawRow], config: CertConfig) -> ValidatedScenarios:
     return validate_scenarios(rows, list(config.scenario_profiles.categories))
 
 
-@task(name="route-chunk", cache_policy=NONE, tags=["routing"])
+@task(name="route-chunk", cache_policy=NONE)
 def route_chunk_task(chunk: list[ValidRow], config: CertConfig) -> list[RoutingDecision]:
     router = cached_router(config)
     return [router.route_scenario(row.scenario) for row in chunk]
 
 
-@task(name="publish-routing-summary", cache_policy=NONE, tags=["artifacts"])
+@task(name="publish-routing-summary", cache_policy=NONE)
 def publish_routing_summary_task(summary: RoutingSummary, paths: list[str], config_version: str) -> None:
     create_table_artifact(
         key="routing-summary", table=summary_table(summary), description="Scenarios routed by overlay and category, and rejects by reason"
