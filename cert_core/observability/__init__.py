@@ -2,7 +2,7 @@
 
 from .logging import configure_logging, correlation_id, get_correlation_id, get_logger
 from .metrics import METRICS, CertMetrics
-from .server import make_server, serve_in_thread
+from .server import make_server, metrics_server, serve_in_thread
 
 __all__ = [
     "METRICS",
@@ -12,5 +12,6 @@ __all__ = [
     "get_correlation_id",
     "get_logger",
     "make_server",
+    "metrics_server",
     "serve_in_thread",
 ]

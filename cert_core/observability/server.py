@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -51,3 +52,14 @@ def serve_in_thread(host: str = "127.0.0.1", port: int = 0, health: HealthProbe 
     server = make_server(host, port, health)
     threading.Thread(target=server.serve_forever, name="cert-metrics", daemon=True).start()
     return server
+
+
+@contextmanager
+def metrics_server(host: str = "127.0.0.1", port: int = 0, health: HealthProbe = _default_health) -> Iterator[ThreadingHTTPServer]:
+    """Run the server for the duration of a ``with`` block, then stop it and close its socket."""
+    server = serve_in_thread(host, port, health)
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
