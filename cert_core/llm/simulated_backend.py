@@ -79,7 +79,7 @@ class SimulatedBackend:
         words = [rng.choice(_WORDS) for _ in range(max(1, int(output_tokens * 0.75)))]
         text = "[simulated] " + " ".join(words)
 
-        latency_ms = self.latency_ms * (0.5 + output_tokens / 200) * rng.uniform(0.8, 1.2) if self.latency_ms else 0.0
+        latency_ms = round(self.latency_ms * (0.5 + output_tokens / 200) * rng.uniform(0.8, 1.2), 3)
         if latency_ms > 0:
             self._sleep(latency_ms / 1000.0)
         completion = Completion(
@@ -87,7 +87,7 @@ class SimulatedBackend:
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             model=self.model_id,
-            latency_ms=round(latency_ms, 3),
+            latency_ms=latency_ms,
             cost_usd=compute_cost(self.model_id, input_tokens, output_tokens, self._pricing),
             backend=self.backend_name,
             stop_reason="max_tokens" if output_tokens == max_tokens and wanted > max_tokens else "end_turn",
