@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 
 import anthropic
@@ -70,6 +71,8 @@ class AnthropicBackend:
             max_retries=0,  # the one retry loop is ours, so every attempt takes a limiter slot
             http_client=http_client,
         )
+        # close the connection pool when the backend is dropped, even if nobody calls close()
+        self._finalizer = weakref.finalize(self, self._client.close)
 
     def complete(
         self,
@@ -108,13 +111,16 @@ class AnthropicBackend:
         return completion
 
     def _attempt(self, msgs: tuple[Message, ...], max_tokens: int, temperature: float, system: str | None):
-        """One HTTP request; returns (text, stop_reason, input_tokens, output_tokens) or raises a CertError."""
+        """One HTTP request; returns (text, stop_reason, input_tokens, output_tokens) or raises a CertError.
+
+        ``temperature`` is validated but not sent: Messages.create in anthropic 2.x has no such
+        parameter any more (sampling is the model's own).
+        """
         kwargs = {"system": system} if system else {}
         try:
             response = self._client.messages.create(
                 model=self.model_id,
                 max_tokens=max_tokens,
-                temperature=temperature,
                 messages=[m.as_dict() for m in msgs],
                 **kwargs,
             )
@@ -123,7 +129,13 @@ class AnthropicBackend:
         return _parse_message(response, self.model_id)
 
     def close(self) -> None:
-        self._client.close()
+        self._finalizer()
+
+    def __enter__(self) -> AnthropicBackend:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         return f"AnthropicBackend(model={self.model_id!r}, base_url={self.base_url!r}, timeout_s={self.timeout_s:g})"

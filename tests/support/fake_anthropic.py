@@ -79,9 +79,35 @@ class RequestRecord:
 
 
 class _Server(ThreadingHTTPServer):
+    """Tracks open connections so stop() can close keep-alive sockets and join every handler."""
+
     daemon_threads = True
-    block_on_close = False
+    block_on_close = True
     allow_reuse_address = True
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def process_request(self, request, client_address) -> None:
+        with self.connections_lock:
+            self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request) -> None:
+        with self.connections_lock:
+            self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_connections(self) -> None:
+        with self.connections_lock:
+            connections = list(self.open_connections)
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class FakeMessagesAPI:
@@ -101,7 +127,7 @@ class FakeMessagesAPI:
         self.slow_s = slow_s
         self.output_tokens = output_tokens
         self.rate_limit_requests = rate_limit_requests
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._log: list[RequestRecord] = []
         self._next_index = 0
         self._stopping = threading.Event()
@@ -120,7 +146,8 @@ class FakeMessagesAPI:
         self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
-            self._server.server_close()
+            self._server.close_open_connections()
+            self._server.server_close()  # joins the handler threads
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -140,6 +167,8 @@ class FakeMessagesAPI:
     # -- the request log -------------------------------------------------------------------
     @property
     def log(self) -> list[RequestRecord]:
+        """Every request so far, by arrival; waits (up to 5 s) for requests still being answered."""
+        self.wait_idle(5.0)
         with self._lock:
             return sorted(self._log, key=lambda r: r.arrived)
 
@@ -168,6 +197,18 @@ class FakeMessagesAPI:
     def _record(self, record: RequestRecord) -> None:
         with self._lock:
             self._log.append(record)
+            self._lock.notify_all()
+
+    @property
+    def requests_seen(self) -> int:
+        """Requests that have arrived, including any still being answered."""
+        with self._lock:
+            return self._next_index
+
+    def wait_idle(self, timeout_s: float = 10.0) -> bool:
+        """Wait until every arrived request has been answered (slow ones included) and logged."""
+        with self._lock:
+            return self._lock.wait_for(lambda: len(self._log) >= self._next_index, timeout=timeout_s)
 
     # -- HTTP ------------------------------------------------------------------------------
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -192,7 +233,8 @@ class FakeMessagesAPI:
                 status = api._respond(self, kind, body)
                 api._record(RequestRecord(
                     index=index, arrived=arrived, finished=time.monotonic(), outcome=kind or "ok", status=status,
-                    model=body.get("model"), api_key_seen=bool(self.headers.get("x-api-key") or self.headers.get("authorization")),
+                    model=body.get("model"),
+                    api_key_seen=bool(self.headers.get("x-api-key") or self.headers.get("authorization")),
                     sdk_retry_count=self.headers.get("x-stainless-retry-count"),
                 ))
 
