@@ -100,6 +100,13 @@ class _Server(ThreadingHTTPServer):
             self.open_connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up (timeout, pool shutdown) is normal here; anything else is printed."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
     def close_open_connections(self) -> None:
         with self.connections_lock:
             connections = list(self.open_connections)
