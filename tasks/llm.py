@@ -9,19 +9,20 @@ request leaves as soon as its rate slot is granted (the other order can bunch se
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from prefect import task
 from prefect.cache_policies import NONE
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate, GlobalConcurrencyLimitUpdate
+from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
 from prefect.concurrency.sync import concurrency, rate_limit
 from prefect.exceptions import ObjectNotFound
 from prefect.tasks import exponential_backoff
 
 from cert_core.config.llm import LLMConfig, RateLimits
-from cert_core.errors import CertError, CircuitBreakerOpen, InvalidInputError
+from cert_core.errors import CertError, CircuitBreakerOpen, ConfigError, InvalidInputError, TimeoutExceeded
 from cert_core.llm import Completion, LLMBackend
 
 __all__ = [
@@ -84,9 +85,18 @@ class PrefectRequestLimiter:
 
     @contextmanager
     def acquire(self) -> Iterator[None]:
-        with concurrency(self.in_flight_limit_name, occupy=1, strict=self.strict,
-                         timeout_seconds=self.timeout_seconds):
-            rate_limit(self.rpm_limit_name, occupy=1, strict=self.strict, timeout_seconds=self.timeout_seconds)
+        with ExitStack() as held:
+            try:
+                held.enter_context(concurrency(self.in_flight_limit_name, occupy=1, strict=self.strict,
+                                               timeout_seconds=self.timeout_seconds))
+                rate_limit(self.rpm_limit_name, occupy=1, strict=self.strict, timeout_seconds=self.timeout_seconds)
+            except ConcurrencySlotAcquisitionError as exc:
+                raise ConfigError(
+                    f"the Prefect concurrency limits {self.rpm_limit_name!r}/{self.in_flight_limit_name!r} are "
+                    "missing or unusable; run `cert setup-limits` (flows create them when absent)"
+                ) from exc
+            except TimeoutError as exc:
+                raise TimeoutExceeded(f"no LLM request slot within {self.timeout_seconds} s") from exc
             yield
 
     def __repr__(self) -> str:
