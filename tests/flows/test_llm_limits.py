@@ -120,3 +120,21 @@ def test_configured_call_llm_takes_retries_from_config():
     config = LLMConfig.model_validate({"anthropic": {"task_retries": 4, "task_retry_backoff_s": 0.5}})
     task = configured_call_llm(config)
     assert task.retries == 4 and task.retry_delay_seconds == [0.5, 1.0, 2.0, 4.0]
+
+
+def test_cert_setup_limits_creates_and_prints_the_configured_limits(tmp_path):
+    from click.testing import CliRunner
+
+    from cert_cli.main import cli
+
+    config_dir = tmp_path / "configs"
+    config_dir.mkdir()
+    (config_dir / "llm.yaml").write_text(
+        "rate_limits: {requests_per_minute: 30, max_in_flight: 5, headroom: 1.0, "
+        "rpm_limit_name: cli-rpm, in_flight_limit_name: cli-in-flight}\n")
+    result = CliRunner().invoke(cli, ["setup-limits", "--config-dir", str(config_dir)])
+    assert result.exit_code == 0, result.output
+    assert "created   cli-rpm: rate limit, limit=1, slot_decay_per_second=0.5000" in result.output
+    assert "created   cli-in-flight: in-flight limit, limit=5" in result.output
+    with get_client(sync_client=True) as client:
+        assert client.read_global_concurrency_limit_by_name("cli-in-flight").limit == 5
