@@ -78,10 +78,8 @@ def map_sdk_error(exc: BaseException, *, secret: str | None = None, model: str =
         if status == 408:
             return LLMTimeout(f"the API timed out the request (408): {detail}", context=ctx)
         if status in (401, 403):
-            return NeedsKeyError(
-                f"the API rejected the key ({status}): {detail}; check ANTHROPIC_API_KEY (or choose --backend simulated)",
-                context=ctx,
-            )
+            return NeedsKeyError(f"the API rejected the key ({status}): {detail}; check ANTHROPIC_API_KEY "
+                                 "(or choose --backend simulated)", context=ctx)
         if status in (400, 404, 413, 422):
             return InvalidInputError(f"the API rejected the request ({status}): {detail}; fix the prompt or model",
                                      context=ctx)

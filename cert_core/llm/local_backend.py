@@ -138,6 +138,7 @@ def _load(model: str, device: str):
             "set llm.local.model in configs/fusion/llm.yaml to a directory with config.json, tokenizer and weights",
             context={"model": model},
         ) from exc
-    METRICS.model_load_duration.labels(model_name=Path(model).name if local else model).observe(time.perf_counter() - started)
+    name = Path(model).name if local else model
+    METRICS.model_load_duration.labels(model_name=name).observe(time.perf_counter() - started)
     log.info("loaded local causal LM", extra={"model": model, "chat_template": bool(tokenizer.chat_template)})
     return tokenizer, lm

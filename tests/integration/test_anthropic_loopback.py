@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 
 import anthropic
 import pytest
@@ -17,6 +18,7 @@ from cert_core.errors import (
     InvalidInputError,
     LLMTimeout,
     MalformedResponse,
+    NeedsKeyError,
     Overloaded,
     RateLimited,
     ServerError,
@@ -42,7 +44,7 @@ def make(api: FakeMessagesAPI, *, max_attempts: int = 1, timeout_s: float = 2.0,
         policy=RetryPolicy(max_attempts=max_attempts, backoff_base_s=backoff_base_s, backoff_max_s=0.05),
         base_url=api.base_url,
         timeout_s=timeout_s,
-        sleep=(lambda s: sleeps.append(s)) if sleeps is not None else __import__("time").sleep,
+        sleep=sleeps.append if sleeps is not None else time.sleep,
         rng=random.Random(0),
     )
 
@@ -68,6 +70,7 @@ def test_a_call_returns_text_usage_and_cost_through_the_real_sdk():
     ("slow", LLMTimeout, anthropic.APITimeoutError),
     ("drop", ConnectionDropped, anthropic.APIConnectionError),
     ("bad_request", InvalidInputError, anthropic.BadRequestError),
+    ("unauthorized", NeedsKeyError, anthropic.AuthenticationError),
 ])
 def test_each_fault_maps_to_its_typed_error(kind, error_type, sdk_type):
     with FakeMessagesAPI(faults=FaultPlan(schedule=[kind]), slow_s=1.0, retry_after_s=0.25) as api:
@@ -140,7 +143,8 @@ def test_base_url_from_the_environment_reaches_the_loopback_server(monkeypatch):
 
 
 def test_the_key_never_appears_in_logs_errors_or_reprs(caplog):
-    kinds = ["ok", "rate_limited", "overloaded", "server_error", "slow", "drop", "malformed", "bad_request"]
+    kinds = ["ok", "rate_limited", "overloaded", "server_error", "slow", "drop", "malformed", "bad_request",
+             "unauthorized"]
     texts: list[str] = []
     with caplog.at_level(logging.DEBUG):
         with FakeMessagesAPI(faults=FaultPlan(schedule=kinds), slow_s=0.8) as api:

@@ -29,6 +29,7 @@ FAULT_KINDS: dict[str, tuple[int, str]] = {
     "overloaded": (529, "overloaded_error"),
     "server_error": (500, "api_error"),
     "bad_request": (400, "invalid_request_error"),
+    "unauthorized": (401, "authentication_error"),
     "slow": (200, ""),
     "drop": (0, ""),
     "malformed": (200, ""),
@@ -264,7 +265,7 @@ class FakeMessagesAPI:
             self._stopping.wait(self.slow_s)
         if kind == "malformed":
             return self._send_raw(handler, 200, b'{"id": "msg_broken", "content": [', "application/json")
-        if kind in ("rate_limited", "overloaded", "server_error", "bad_request"):
+        if kind in ("rate_limited", "overloaded", "server_error", "bad_request", "unauthorized"):
             status, error_type = FAULT_KINDS[kind]
             headers = {"retry-after": f"{self.retry_after_s:g}"} if kind in ("rate_limited", "overloaded") else {}
             return self._send_json(handler, status, _error(error_type, f"injected {kind}"), headers)

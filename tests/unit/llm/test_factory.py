@@ -7,7 +7,14 @@ import pytest
 from cert_core.config.llm import LLMConfig
 from cert_core.config.settings import CertSettings
 from cert_core.errors import InvalidInputError, NeedsKeyError
-from cert_core.llm import AnthropicBackend, LocalBackend, SimulatedBackend, TokenBucketLimiter, make_backend, select_backend
+from cert_core.llm import (
+    AnthropicBackend,
+    LocalBackend,
+    SimulatedBackend,
+    TokenBucketLimiter,
+    make_backend,
+    select_backend,
+)
 from tests.support.tiny_lm import build_tiny_lm
 
 SECRET = "sk-ant-factory-SECRET-0123456789"
