@@ -28,7 +28,7 @@ def validate_request(
         raise InvalidInputError("the prompt is empty (only whitespace): pass a user message with text")
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens <= 0:
         raise InvalidInputError(f"max_tokens must be a positive integer, got {max_tokens!r}")
-    if not 0.0 <= float(temperature) <= 2.0:
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0.0 <= temperature <= 2.0:
         raise InvalidInputError(f"temperature must be between 0 and 2, got {temperature!r}")
     size = sum(len(m.content) for m in msgs) + len(system or "")
     if size > max_prompt_chars:

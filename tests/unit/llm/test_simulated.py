@@ -81,6 +81,8 @@ def test_message_objects_and_mappings_are_accepted():
     ("hi", {"max_tokens": 0}, "max_tokens"),
     ("hi", {"max_tokens": -5}, "max_tokens"),
     ("hi", {"temperature": 3.0}, "temperature"),
+    ("hi", {"temperature": "hot"}, "temperature"),
+    ("hi", {"temperature": float("nan")}, "temperature"),
     ([{"role": "system", "content": "x"}], {}, "role"),
     ([Message("assistant", "hello")], {}, "last message"),
 ])
