@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .commands.config import config_group
+from .commands.limits import setup_limits
 from .commands.metrics import metrics_group
 from .commands.route import route
 
@@ -21,6 +22,7 @@ def cli() -> None:
 cli.add_command(config_group)
 cli.add_command(metrics_group)
 cli.add_command(route)
+cli.add_command(setup_limits)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Test support: fakes that are real (loopback servers), never unittest.mock."""
