@@ -24,7 +24,8 @@ class AnthropicSettings(Section):
 
 
 class LocalSettings(Section):
-    model: str = "data/models/tiny-reasoner"  # a local path or a model id in the offline HF cache
+    # a local path or a model id in the offline HF cache; None keeps `auto` off the local backend
+    model: str | None = None
     max_new_tokens: int = Field(64, ge=1)
     seed: int = 0  # used when temperature > 0
 
@@ -60,6 +61,17 @@ def _default_pricing() -> dict[str, ModelPrice]:
     }
 
 
+class FusionCall(Section):
+    """How the fusion pipeline calls the LLM; flows may override max_tokens and priority per run."""
+
+    max_tokens: int = Field(512, ge=1)
+    temperature: float = Field(0.2, ge=0, le=2)
+    expected_output_tokens: int = Field(300, ge=1)  # the baseline the tripwire's token delta is measured against
+    priority: str = "medium"
+    breaker: str = "fusion_primary"
+    system_prompt: str = "You are an operations engineer. Answer with a concrete, step-by-step plan."
+
+
 class LLMConfig(Section):
     backend: BackendName = "auto"
     max_prompt_chars: int = Field(200_000, ge=1)  # prompt + system above this is rejected before any call
@@ -68,3 +80,4 @@ class LLMConfig(Section):
     simulated: SimulatedSettings = Field(default_factory=SimulatedSettings)
     rate_limits: RateLimits = Field(default_factory=RateLimits)
     pricing: dict[str, ModelPrice] = Field(default_factory=_default_pricing)
+    fusion: FusionCall = Field(default_factory=FusionCall)

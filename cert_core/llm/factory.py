@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..config.llm import LLMConfig
 from ..config.settings import PROJECT_ROOT, CertSettings
-from ..errors import CertError, InvalidInputError, NeedsKeyError
+from ..errors import ConfigError, CertError, InvalidInputError, NeedsKeyError
 from ..observability import get_logger
 from .limiter import RequestLimiter, TokenBucketLimiter
 from .protocol import LLMBackend
@@ -62,6 +62,9 @@ def resolve_local_model(model: str) -> str:
 def _local(config: LLMConfig):
     from .local_backend import LocalBackend
 
+    if not config.local.model:
+        raise ConfigError("the local backend needs a model: set llm.local.model in configs/fusion/llm.yaml "
+                          "to a local path or model id (e.g. data/models/tiny-reasoner)")
     return LocalBackend(resolve_local_model(config.local.model), max_new_tokens=config.local.max_new_tokens,
                         seed=config.local.seed, pricing=config.pricing, max_prompt_chars=config.max_prompt_chars)
 
@@ -105,15 +108,16 @@ def _auto(config: LLMConfig, settings: CertSettings, limiter, http_client) -> Ba
         return BackendChoice(_anthropic(config, settings, limiter, http_client), "anthropic", "auto",
                              "ANTHROPIC_API_KEY is set")
     model = config.local.model
-    local_path = Path(resolve_local_model(model))
-    if model and local_path.exists():
+    local_path = Path(resolve_local_model(model)) if model else None
+    if local_path is not None and local_path.exists():
         try:
             return BackendChoice(_local(config), "local", "auto",
                                  f"no ANTHROPIC_API_KEY; local model found at {local_path}")
         except CertError as exc:
             reason = f"no ANTHROPIC_API_KEY; local model at {local_path} did not load ({exc.error_type})"
     else:
-        reason = f"no ANTHROPIC_API_KEY and no local model at {model!r}"
+        reason = (f"no ANTHROPIC_API_KEY and no local model at {model!r}" if model
+                  else "no ANTHROPIC_API_KEY and no local model configured (llm.local.model)")
     return BackendChoice(_simulated(config), "simulated", "auto", f"{reason}; using the SIMULATED backend")
 
 
