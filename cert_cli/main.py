@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .commands.config import config_group
+from .commands.health import health_command
 from .commands.metrics import metrics_group
 
 
@@ -18,6 +19,7 @@ def cli() -> None:
 
 
 cli.add_command(config_group)
+cli.add_command(health_command)
 cli.add_command(metrics_group)
 
 

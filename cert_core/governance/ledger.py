@@ -1,0 +1,356 @@
+"""BudgetLedger: token and cost budgets in SQL, exact under concurrent processes.
+
+One SQLAlchemy URL selects the store: SQLite (default, one machine; WAL, busy timeout, each
+reservation is one `BEGIN IMMEDIATE` transaction, so writers queue) or PostgreSQL (many workers;
+the window counter rows are locked with `SELECT ... FOR UPDATE` in key order, so there is no lost
+update and no deadlock). A reservation charges the UTC day and hour windows (and, when given, a
+per-category daily window) only if every cap still holds; `commit` moves the charge to the actual
+usage, `release` gives it back. Costs are kept in integer micro-dollars so totals stay exact.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
+
+from ..errors import InvalidInputError, ResourceError
+
+MICRO = 1_000_000
+T = TypeVar("T")
+_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+
+
+@dataclass(frozen=True)
+class LedgerLimits:
+    daily_tokens: int
+    hourly_tokens: int
+    daily_cost_usd: float
+    hourly_cost_usd: float
+
+
+@dataclass(frozen=True)
+class Reservation:
+    operation_id: str
+    tokens: int
+    cost_usd: float
+    day: str
+    hour: str
+    category: str | None
+
+
+@dataclass(frozen=True)
+class Denial:
+    operation_id: str
+    reason: str  # what cap, what it holds and what was asked
+    cap: str  # daily_tokens | hourly_tokens | daily_cost | hourly_cost | category_tokens
+
+
+@dataclass(frozen=True)
+class Usage:
+    day: str
+    hour: str
+    daily_tokens: int
+    hourly_tokens: int
+    daily_cost_usd: float
+    hourly_cost_usd: float
+    limits: LedgerLimits
+
+    @property
+    def daily_tokens_remaining(self) -> int:
+        return max(0, self.limits.daily_tokens - self.daily_tokens)
+
+    @property
+    def hourly_tokens_remaining(self) -> int:
+        return max(0, self.limits.hourly_tokens - self.hourly_tokens)
+
+
+def window_keys(now: datetime) -> tuple[str, str]:
+    """The UTC day and hour a moment falls in; naive datetimes are taken as UTC."""
+    moment = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+    return moment.strftime("%Y-%m-%d"), moment.strftime("%Y-%m-%dT%H")
+
+
+class BudgetLedger:
+    def __init__(self, url: str, limits: LedgerLimits, *, table_prefix: str = "cert_", busy_timeout_s: float = 30.0):
+        if not _PREFIX.match(table_prefix.rstrip("_") or "x"):
+            raise InvalidInputError(f"table_prefix {table_prefix!r} must be lower-case letters, digits and '_'")
+        self.limits = limits
+        try:
+            parsed = make_url(url)
+        except sa.exc.ArgumentError as exc:
+            raise ResourceError(f"budget ledger URL {url!r} is not a SQLAlchemy URL (e.g. sqlite:///path.db)") from exc
+        self.url_for_messages = parsed.render_as_string(hide_password=True)
+        self._is_sqlite = parsed.get_backend_name() == "sqlite"
+        if self._is_sqlite and parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        connect_args = {"timeout": busy_timeout_s} if self._is_sqlite else {}
+        self.engine = sa.create_engine(parsed, connect_args=connect_args, pool_pre_ping=not self._is_sqlite)
+        if self._is_sqlite:
+            _configure_sqlite(self.engine, busy_timeout_s)
+        meta = sa.MetaData()
+        self.windows = sa.Table(
+            f"{table_prefix}budget_windows", meta,
+            sa.Column("window_key", sa.String(96), primary_key=True),
+            sa.Column("tokens_used", sa.BigInteger, nullable=False, default=0),
+            sa.Column("cost_micro_usd", sa.BigInteger, nullable=False, default=0),
+        )
+        self.reservations = sa.Table(
+            f"{table_prefix}budget_reservations", meta,
+            sa.Column("operation_id", sa.String(200), primary_key=True),
+            sa.Column("day_key", sa.String(16), nullable=False),
+            sa.Column("hour_key", sa.String(16), nullable=False),
+            sa.Column("category", sa.String(96)),
+            sa.Column("tokens", sa.BigInteger, nullable=False),
+            sa.Column("cost_micro_usd", sa.BigInteger, nullable=False),
+            sa.Column("status", sa.String(16), nullable=False),  # reserved | committed | released
+            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        )
+        self._meta = meta
+        self._ready = False
+
+    # -- public API -----------------------------------------------------------------------------
+
+    def reserve(
+        self,
+        operation_id: str,
+        tokens: int,
+        cost_usd: float = 0.0,
+        now: datetime | None = None,
+        *,
+        category: str | None = None,
+        category_daily_tokens: int | None = None,
+        daily_token_cap: int | None = None,
+    ) -> Reservation | Denial:
+        """Charge the windows in one transaction, or deny naming the cap. Idempotent per operation_id."""
+        _check_id(operation_id)
+        tokens = _check_tokens(tokens)
+        micro = _to_micro(cost_usd)
+        now = now or datetime.now(UTC)
+        day, hour = window_keys(now)
+        caps: list[tuple[str, str, int, int, int]] = [  # (cap name, window key, cap, tokens asked, micro asked)
+            ("daily_tokens", f"day:{day}", min(self.limits.daily_tokens, daily_token_cap or self.limits.daily_tokens), tokens, 0),
+            ("hourly_tokens", f"hour:{hour}", self.limits.hourly_tokens, tokens, 0),
+        ]
+        cost_caps = [("daily_cost", f"day:{day}", _to_micro(self.limits.daily_cost_usd)),
+                     ("hourly_cost", f"hour:{hour}", _to_micro(self.limits.hourly_cost_usd))]
+        keys = [f"day:{day}", f"hour:{hour}"]
+        if category is not None and category_daily_tokens is not None:
+            keys.append(f"cat:{category}:day:{day}")
+            caps.append(("category_tokens", keys[-1], category_daily_tokens, tokens, 0))
+
+        def tx(conn: Connection) -> Reservation | Denial:
+            existing = self._reservation(conn, operation_id)
+            if existing is not None:
+                if existing.tokens == tokens and existing.cost_micro_usd == micro and existing.status == "reserved":
+                    return self._as_reservation(existing)  # a retried call that already went through
+                raise InvalidInputError(
+                    f"operation_id {operation_id!r} is already {existing.status} in the budget ledger; "
+                    "use a new operation id per allocation"
+                )
+            used = self._lock_windows(conn, keys)
+            for name, key, cap, asked, _ in caps:
+                if used[key][0] + asked > cap:
+                    return Denial(operation_id, f"{name} cap {cap} would be exceeded: used {used[key][0]}, asked {asked}", name)
+            for name, key, cap in cost_caps:
+                if used[key][1] + micro > cap:
+                    return Denial(
+                        operation_id,
+                        f"{name} cap ${cap / MICRO:.4f} would be exceeded: used ${used[key][1] / MICRO:.4f}, "
+                        f"asked ${micro / MICRO:.4f}",
+                        name,
+                    )
+            for key in keys:
+                self._add(conn, key, tokens, micro if not key.startswith("cat:") else 0)
+            conn.execute(self.reservations.insert().values(
+                operation_id=operation_id, day_key=day, hour_key=hour, category=category, tokens=tokens,
+                cost_micro_usd=micro, status="reserved", created_at=now,
+            ))
+            return Reservation(operation_id, tokens, micro / MICRO, day, hour, category)
+
+        return self._run(tx)
+
+    def commit(self, operation_id: str, actual_tokens: int, actual_cost_usd: float = 0.0) -> Reservation:
+        """Move the charge from the reserved amount to the actual usage. Repeating the same commit is a no-op."""
+        _check_id(operation_id)
+        actual_tokens = _check_tokens(actual_tokens)
+        micro = _to_micro(actual_cost_usd)
+
+        def tx(conn: Connection) -> Reservation:
+            row = self._reservation(conn, operation_id, lock=True, must_exist=True)
+            if row.status == "committed" and row.tokens == actual_tokens and row.cost_micro_usd == micro:
+                return self._as_reservation(row)
+            if row.status != "reserved":
+                raise InvalidInputError(f"operation {operation_id!r} is already {row.status}; it cannot be committed again")
+            self._lock_windows(conn, self._row_keys(row))
+            for key in self._row_keys(row):
+                cost_delta = 0 if key.startswith("cat:") else micro - row.cost_micro_usd
+                self._add(conn, key, actual_tokens - row.tokens, cost_delta)
+            conn.execute(self.reservations.update().where(self.reservations.c.operation_id == operation_id)
+                         .values(tokens=actual_tokens, cost_micro_usd=micro, status="committed"))
+            return Reservation(operation_id, actual_tokens, micro / MICRO, row.day_key, row.hour_key, row.category)
+
+        return self._run(tx)
+
+    def release(self, operation_id: str) -> None:
+        """Give a reservation back (the call was not made). Releasing twice is a no-op."""
+        _check_id(operation_id)
+
+        def tx(conn: Connection) -> None:
+            row = self._reservation(conn, operation_id, lock=True, must_exist=True)
+            if row.status == "released":
+                return
+            if row.status != "reserved":
+                raise InvalidInputError(f"operation {operation_id!r} is already {row.status}; record its usage instead")
+            self._lock_windows(conn, self._row_keys(row))
+            for key in self._row_keys(row):
+                self._add(conn, key, -row.tokens, 0 if key.startswith("cat:") else -row.cost_micro_usd)
+            conn.execute(self.reservations.update().where(self.reservations.c.operation_id == operation_id)
+                         .values(status="released"))
+
+        self._run(tx)
+
+    def reservation(self, operation_id: str) -> Reservation | None:
+        def tx(conn: Connection) -> Reservation | None:
+            row = self._reservation(conn, operation_id)
+            return self._as_reservation(row) if row is not None else None
+
+        return self._run(tx)
+
+    def usage(self, now: datetime | None = None, category: str | None = None) -> Usage:
+        day, hour = window_keys(now or datetime.now(UTC))
+
+        def tx(conn: Connection) -> dict[str, tuple[int, int]]:
+            keys = [f"day:{day}", f"hour:{hour}"] + ([f"cat:{category}:day:{day}"] if category else [])
+            rows = conn.execute(sa.select(self.windows).where(self.windows.c.window_key.in_(keys))).all()
+            return {r.window_key: (r.tokens_used, r.cost_micro_usd) for r in rows}
+
+        got = self._run(tx)
+        d, h = got.get(f"day:{day}", (0, 0)), got.get(f"hour:{hour}", (0, 0))
+        return Usage(day, hour, d[0], h[0], d[1] / MICRO, h[1] / MICRO, self.limits)
+
+    def category_tokens(self, category: str, now: datetime | None = None) -> int:
+        day, _ = window_keys(now or datetime.now(UTC))
+        key = f"cat:{category}:day:{day}"
+        return self._run(lambda conn: conn.execute(
+            sa.select(self.windows.c.tokens_used).where(self.windows.c.window_key == key)).scalar() or 0)
+
+    def drop_tables(self) -> None:
+        """For tests and tear-down: remove this ledger's tables."""
+        self._run_plain(lambda conn: self._meta.drop_all(conn))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _lock_windows(self, conn: Connection, keys: list[str]) -> dict[str, tuple[int, int]]:
+        ordered = sorted(set(keys))  # one lock order for everyone: no deadlocks
+        insert = (sqlite.insert if self._is_sqlite else postgresql.insert)(self.windows)
+        conn.execute(insert.on_conflict_do_nothing(index_elements=["window_key"]),
+                     [{"window_key": k, "tokens_used": 0, "cost_micro_usd": 0} for k in ordered])
+        query = sa.select(self.windows).where(self.windows.c.window_key.in_(ordered)).order_by(self.windows.c.window_key)
+        if not self._is_sqlite:  # SQLite already holds the write lock from BEGIN IMMEDIATE
+            query = query.with_for_update()
+        return {r.window_key: (r.tokens_used, r.cost_micro_usd) for r in conn.execute(query)}
+
+    def _add(self, conn: Connection, key: str, tokens: int, micro: int) -> None:
+        w = self.windows
+        conn.execute(w.update().where(w.c.window_key == key).values(
+            tokens_used=w.c.tokens_used + tokens, cost_micro_usd=w.c.cost_micro_usd + micro))
+
+    def _reservation(self, conn: Connection, operation_id: str, *, lock: bool = False, must_exist: bool = False):
+        query = sa.select(self.reservations).where(self.reservations.c.operation_id == operation_id)
+        if lock and not self._is_sqlite:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None and must_exist:
+            raise InvalidInputError(f"no reservation {operation_id!r} in the budget ledger; reserve before commit/release")
+        return row
+
+    @staticmethod
+    def _row_keys(row: Any) -> list[str]:
+        keys = [f"day:{row.day_key}", f"hour:{row.hour_key}"]
+        return keys + ([f"cat:{row.category}:day:{row.day_key}"] if row.category is not None else [])
+
+    @staticmethod
+    def _as_reservation(row: Any) -> Reservation:
+        return Reservation(row.operation_id, row.tokens, row.cost_micro_usd / MICRO, row.day_key, row.hour_key, row.category)
+
+    def _ensure_tables(self) -> None:
+        if self._ready:
+            return
+        for attempt in range(3):  # several processes may create the tables at the same moment
+            try:
+                with self.engine.begin() as conn:
+                    self._meta.create_all(conn, checkfirst=True)
+                break
+            except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+                if attempt == 2:
+                    raise
+        self._ready = True
+
+    def _run(self, fn: Callable[[Connection], T]) -> T:
+        """One transaction (BEGIN IMMEDIATE on SQLite); SQLAlchemy errors become a ResourceError."""
+        try:
+            self._ensure_tables()
+            with self.engine.begin() as conn:
+                return fn(conn)
+        except sa.exc.SQLAlchemyError as exc:
+            raise self._resource_error(exc) from exc
+
+    def _run_plain(self, fn: Callable[[Connection], T]) -> T:
+        try:
+            with self.engine.begin() as conn:
+                return fn(conn)
+        except sa.exc.SQLAlchemyError as exc:
+            raise self._resource_error(exc) from exc
+
+    def _resource_error(self, exc: Exception) -> ResourceError:
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        return ResourceError(
+            f"budget ledger at {self.url_for_messages} failed ({type(exc).__name__}: {detail}); check that the "
+            "database is reachable and writable (CERT_LEDGER_URL)",
+            context={"url": self.url_for_messages},
+        )
+
+
+def _configure_sqlite(engine: sa.Engine, busy_timeout_s: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        # IMMEDIATE takes the write lock up front: the read-check-write of a reservation cannot interleave.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _check_id(operation_id: str) -> None:
+    if not isinstance(operation_id, str) or not operation_id.strip() or len(operation_id) > 200:
+        raise InvalidInputError(f"operation_id must be a non-empty string of at most 200 characters, got {operation_id!r}")
+
+
+def _check_tokens(tokens: Any) -> int:
+    if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+        raise InvalidInputError(f"tokens must be a whole number >= 0, got {tokens!r}")
+    return tokens
+
+
+def _to_micro(cost_usd: Any) -> int:
+    if isinstance(cost_usd, bool) or not isinstance(cost_usd, (int, float)) or not math.isfinite(cost_usd) or cost_usd < 0:
+        raise InvalidInputError(f"cost_usd must be a finite amount >= 0, got {cost_usd!r}")
+    return round(cost_usd * MICRO)
