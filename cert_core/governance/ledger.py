@@ -117,6 +117,7 @@ class BudgetLedger:
         )
         self._meta = meta
         self._ready = False
+        self._build_statements()
 
     # -- public API -----------------------------------------------------------------------------
 
@@ -149,14 +150,6 @@ class BudgetLedger:
             caps.append(("category_tokens", keys[-1], category_daily_tokens, tokens, 0))
 
         def tx(conn: Connection) -> Reservation | Denial:
-            existing = self._reservation(conn, operation_id)
-            if existing is not None:
-                if existing.tokens == tokens and existing.cost_micro_usd == micro and existing.status == "reserved":
-                    return self._as_reservation(existing)  # a retried call that already went through
-                raise InvalidInputError(
-                    f"operation_id {operation_id!r} is already {existing.status} in the budget ledger; "
-                    "use a new operation id per allocation"
-                )
             used = self._lock_windows(conn, keys)
             for name, key, cap, asked, _ in caps:
                 if used[key][0] + asked > cap:
@@ -169,15 +162,26 @@ class BudgetLedger:
                         f"asked ${micro / MICRO:.4f}",
                         name,
                     )
-            for key in keys:
-                self._add(conn, key, tokens, micro if not key.startswith("cat:") else 0)
-            conn.execute(self.reservations.insert().values(
-                operation_id=operation_id, day_key=day, hour_key=hour, category=category, tokens=tokens,
-                cost_micro_usd=micro, status="reserved", created_at=now,
-            ))
+            conn.execute(self._add_stmt, {"keys": keys, "dt": tokens, "dm": micro})
+            conn.execute(self._insert_res_stmt, {
+                "operation_id": operation_id, "day_key": day, "hour_key": hour, "category": category,
+                "tokens": tokens, "cost_micro_usd": micro, "status": "reserved", "created_at": now,
+            })
             return Reservation(operation_id, tokens, micro / MICRO, day, hour, category)
 
-        return self._run(tx)
+        def already_there(conn: Connection) -> Reservation:
+            existing = self._reservation(conn, operation_id, must_exist=True)
+            if existing.tokens == tokens and existing.cost_micro_usd == micro and existing.status == "reserved":
+                return self._as_reservation(existing)  # a retried call that already went through
+            raise InvalidInputError(
+                f"operation_id {operation_id!r} is already {existing.status} in the budget ledger; "
+                "use a new operation id per allocation"
+            )
+
+        try:
+            return self._run(tx, reraise=(sa.exc.IntegrityError,))
+        except sa.exc.IntegrityError:  # the operation_id exists: the transaction was rolled back
+            return self._run(already_there)
 
     def commit(self, operation_id: str, actual_tokens: int, actual_cost_usd: float = 0.0) -> Reservation:
         """Move the charge from the reserved amount to the actual usage. Repeating the same commit is a no-op."""
@@ -191,12 +195,10 @@ class BudgetLedger:
                 return self._as_reservation(row)
             if row.status != "reserved":
                 raise InvalidInputError(f"operation {operation_id!r} is already {row.status}; it cannot be committed again")
-            self._lock_windows(conn, self._row_keys(row))
-            for key in self._row_keys(row):
-                cost_delta = 0 if key.startswith("cat:") else micro - row.cost_micro_usd
-                self._add(conn, key, actual_tokens - row.tokens, cost_delta)
-            conn.execute(self.reservations.update().where(self.reservations.c.operation_id == operation_id)
-                         .values(tokens=actual_tokens, cost_micro_usd=micro, status="committed"))
+            keys = self._row_keys(row)
+            self._lock_windows(conn, keys)
+            conn.execute(self._add_stmt, {"keys": keys, "dt": actual_tokens - row.tokens, "dm": micro - row.cost_micro_usd})
+            conn.execute(self._set_res_stmt, {"op": operation_id, "tokens": actual_tokens, "micro": micro, "status": "committed"})
             return Reservation(operation_id, actual_tokens, micro / MICRO, row.day_key, row.hour_key, row.category)
 
         return self._run(tx)
@@ -211,11 +213,11 @@ class BudgetLedger:
                 return
             if row.status != "reserved":
                 raise InvalidInputError(f"operation {operation_id!r} is already {row.status}; record its usage instead")
-            self._lock_windows(conn, self._row_keys(row))
-            for key in self._row_keys(row):
-                self._add(conn, key, -row.tokens, 0 if key.startswith("cat:") else -row.cost_micro_usd)
-            conn.execute(self.reservations.update().where(self.reservations.c.operation_id == operation_id)
-                         .values(status="released"))
+            keys = self._row_keys(row)
+            self._lock_windows(conn, keys)
+            conn.execute(self._add_stmt, {"keys": keys, "dt": -row.tokens, "dm": -row.cost_micro_usd})
+            conn.execute(self._set_res_stmt, {"op": operation_id, "tokens": row.tokens, "micro": row.cost_micro_usd,
+                                              "status": "released"})
 
         self._run(tx)
 
@@ -224,25 +226,25 @@ class BudgetLedger:
             row = self._reservation(conn, operation_id)
             return self._as_reservation(row) if row is not None else None
 
-        return self._run(tx)
+        return self._run(tx, read_only=True)
 
     def usage(self, now: datetime | None = None, category: str | None = None) -> Usage:
         day, hour = window_keys(now or datetime.now(UTC))
 
         def tx(conn: Connection) -> dict[str, tuple[int, int]]:
             keys = [f"day:{day}", f"hour:{hour}"] + ([f"cat:{category}:day:{day}"] if category else [])
-            rows = conn.execute(sa.select(self.windows).where(self.windows.c.window_key.in_(keys))).all()
+            rows = conn.execute(self._read_windows_stmt, {"keys": keys}).all()
             return {r.window_key: (r.tokens_used, r.cost_micro_usd) for r in rows}
 
-        got = self._run(tx)
+        got = self._run(tx, read_only=True)
         d, h = got.get(f"day:{day}", (0, 0)), got.get(f"hour:{hour}", (0, 0))
         return Usage(day, hour, d[0], h[0], d[1] / MICRO, h[1] / MICRO, self.limits)
 
     def category_tokens(self, category: str, now: datetime | None = None) -> int:
         day, _ = window_keys(now or datetime.now(UTC))
-        key = f"cat:{category}:day:{day}"
-        return self._run(lambda conn: conn.execute(
-            sa.select(self.windows.c.tokens_used).where(self.windows.c.window_key == key)).scalar() or 0)
+        rows = self._run(lambda conn: conn.execute(self._read_windows_stmt, {"keys": [f"cat:{category}:day:{day}"]}).all(),
+                         read_only=True)
+        return rows[0].tokens_used if rows else 0
 
     def drop_tables(self) -> None:
         """For tests and tear-down: remove this ledger's tables."""
@@ -253,26 +255,30 @@ class BudgetLedger:
 
     # -- internals -------------------------------------------------------------------------------
 
+    def _build_statements(self) -> None:
+        # Built once: constructing Core statements costs more than running them on a busy machine.
+        w, r = self.windows, self.reservations
+        insert = (sqlite.insert if self._is_sqlite else postgresql.insert)(w)
+        self._ensure_stmt = insert.on_conflict_do_nothing(index_elements=["window_key"])
+        lock = sa.select(w).where(w.c.window_key.in_(sa.bindparam("keys", expanding=True))).order_by(w.c.window_key)
+        self._read_windows_stmt = lock
+        self._lock_stmt = lock if self._is_sqlite else lock.with_for_update()  # SQLite: BEGIN IMMEDIATE locks
+        self._add_stmt = w.update().where(w.c.window_key.in_(sa.bindparam("keys", expanding=True))).values(
+            tokens_used=w.c.tokens_used + sa.bindparam("dt"), cost_micro_usd=w.c.cost_micro_usd + sa.bindparam("dm"))
+        self._insert_res_stmt = r.insert()
+        select_res = sa.select(r).where(r.c.operation_id == sa.bindparam("op"))
+        self._select_res_stmt = select_res
+        self._lock_res_stmt = select_res if self._is_sqlite else select_res.with_for_update()
+        self._set_res_stmt = r.update().where(r.c.operation_id == sa.bindparam("op")).values(
+            tokens=sa.bindparam("tokens"), cost_micro_usd=sa.bindparam("micro"), status=sa.bindparam("status"))
+
     def _lock_windows(self, conn: Connection, keys: list[str]) -> dict[str, tuple[int, int]]:
         ordered = sorted(set(keys))  # one lock order for everyone: no deadlocks
-        insert = (sqlite.insert if self._is_sqlite else postgresql.insert)(self.windows)
-        conn.execute(insert.on_conflict_do_nothing(index_elements=["window_key"]),
-                     [{"window_key": k, "tokens_used": 0, "cost_micro_usd": 0} for k in ordered])
-        query = sa.select(self.windows).where(self.windows.c.window_key.in_(ordered)).order_by(self.windows.c.window_key)
-        if not self._is_sqlite:  # SQLite already holds the write lock from BEGIN IMMEDIATE
-            query = query.with_for_update()
-        return {r.window_key: (r.tokens_used, r.cost_micro_usd) for r in conn.execute(query)}
-
-    def _add(self, conn: Connection, key: str, tokens: int, micro: int) -> None:
-        w = self.windows
-        conn.execute(w.update().where(w.c.window_key == key).values(
-            tokens_used=w.c.tokens_used + tokens, cost_micro_usd=w.c.cost_micro_usd + micro))
+        conn.execute(self._ensure_stmt, [{"window_key": k, "tokens_used": 0, "cost_micro_usd": 0} for k in ordered])
+        return {row.window_key: (row.tokens_used, row.cost_micro_usd) for row in conn.execute(self._lock_stmt, {"keys": ordered})}
 
     def _reservation(self, conn: Connection, operation_id: str, *, lock: bool = False, must_exist: bool = False):
-        query = sa.select(self.reservations).where(self.reservations.c.operation_id == operation_id)
-        if lock and not self._is_sqlite:
-            query = query.with_for_update()
-        row = conn.execute(query).first()
+        row = conn.execute(self._lock_res_stmt if lock else self._select_res_stmt, {"op": operation_id}).first()
         if row is None and must_exist:
             raise InvalidInputError(f"no reservation {operation_id!r} in the budget ledger; reserve before commit/release")
         return row
@@ -299,12 +305,18 @@ class BudgetLedger:
                     raise
         self._ready = True
 
-    def _run(self, fn: Callable[[Connection], T]) -> T:
-        """One transaction (BEGIN IMMEDIATE on SQLite); SQLAlchemy errors become a ResourceError."""
+    def _run(
+        self, fn: Callable[[Connection], T], reraise: tuple[type[Exception], ...] = (), read_only: bool = False
+    ) -> T:
+        """One transaction (BEGIN IMMEDIATE on SQLite unless read-only); SQLAlchemy errors become a ResourceError."""
         try:
             self._ensure_tables()
-            with self.engine.begin() as conn:
-                return fn(conn)
+            with self.engine.connect() as conn:
+                conn.execution_options(cert_read_only=read_only)
+                with conn.begin():
+                    return fn(conn)
+        except reraise:
+            raise
         except sa.exc.SQLAlchemyError as exc:
             raise self._resource_error(exc) from exc
 
@@ -336,7 +348,8 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_s: float) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
         # IMMEDIATE takes the write lock up front: the read-check-write of a reservation cannot interleave.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Pure reads use a deferred BEGIN so they never queue behind writers (WAL readers see a snapshot).
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("cert_read_only") else "BEGIN IMMEDIATE")
 
 
 def _check_id(operation_id: str) -> None:

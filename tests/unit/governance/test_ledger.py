@@ -113,3 +113,15 @@ def test_unusable_database_is_a_resource_error(tmp_path):
     with pytest.raises(ResourceError, match=r"budget ledger at sqlite:///.*ledger\.db failed"):
         ledger.usage(T0)
     ledger.dispose()
+
+
+def test_sqlite_writes_take_the_write_lock_up_front_and_reads_do_not(ledger):
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    event.listen(ledger.engine, "before_cursor_execute", lambda conn, cur, stmt, *a: seen.append(stmt))
+    ledger.reserve("a", 1, 0.0, T0)
+    assert seen[0] == "BEGIN IMMEDIATE"
+    seen.clear()
+    ledger.usage(T0)
+    assert seen[0] == "BEGIN"
