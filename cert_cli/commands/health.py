@@ -35,7 +35,11 @@ def health_command(env: str | None, as_json: bool, strict: bool) -> None:
     ledger_file = settings.state_dir / "ledger.db"
     if settings.ledger_url or ledger_file.exists():  # do not create an empty ledger just to look at it
         energy = EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url)
-    report = HealthChecker(safety=safety, tripwire=tripwire, energy=energy).check()
+    try:
+        report = HealthChecker(safety=safety, tripwire=tripwire, energy=energy).check()
+    finally:
+        if energy is not None:
+            energy.ledger.dispose()
 
     if as_json:
         click.echo(json.dumps(report.to_dict(), default=str, sort_keys=True))
