@@ -1,7 +1,7 @@
 """Budget governance: the SQL budget ledger, energy allocation, the budget tripwire and quorum voting."""
 
 from .energy import Allocation, Consumption, EnergyGovernanceController, TripwireState, ledger_limits
-from .ledger import BudgetLedger, Denial, LedgerLimits, Reservation, Usage
+from .ledger import BudgetLedger, Denial, LedgerLimits, Reservation, Settlement, Usage
 from .quorum import ArbitrationResult, QuorumConfig, QuorumVotingEngine, VotingResult
 from .tripwire import BreachCheck, BudgetTripwire, ResetResult, TripwireStatus, default_state_file
 
@@ -19,6 +19,7 @@ __all__ = [
     "QuorumVotingEngine",
     "Reservation",
     "ResetResult",
+    "Settlement",
     "TripwireState",
     "TripwireStatus",
     "Usage",

@@ -98,6 +98,10 @@ class EnergyGovernanceController:
     ) -> EnergyGovernanceController:
         return cls(config, BudgetLedger(ledger_url, ledger_limits(config), table_prefix=table_prefix), clock=clock)
 
+    def close(self) -> None:
+        """Close the ledger's database connections."""
+        self.ledger.dispose()
+
     # -- allocation ------------------------------------------------------------------------------
 
     def allocate_budget(
@@ -157,7 +161,7 @@ class EnergyGovernanceController:
         if isinstance(result, Denial):
             note = " (the last tokens are reserved for the top priority)" if result.cap == "daily_tokens" and not top_priority else ""
             return deny(f"{result.reason}{note}", result.cap)
-        remaining = self.ledger.usage(now).daily_tokens_remaining
+        remaining = max(0, limits.daily_token_limit - (result.daily_tokens_used or 0))
         return Allocation(True, op_id, allocated, multiplier, f"approved {allocated} tokens for {operation_type}",
                           remaining, priority, category, estimated_tokens)
 
@@ -191,17 +195,15 @@ class EnergyGovernanceController:
     ) -> Consumption:
         if isinstance(actual_tokens, bool) or not isinstance(actual_tokens, int) or actual_tokens < 0:
             raise InvalidInputError(f"actual_tokens must be a whole number >= 0, got {actual_tokens!r}")
-        reserved = self.ledger.reservation(operation_id)
-        if reserved is None:
-            raise InvalidInputError(f"unknown operation_id {operation_id!r}; record consumption for an approved allocation")
-        allocated = reserved.tokens
-        self.ledger.commit(operation_id, actual_tokens, cost_usd)
+        settled = self.ledger.commit(operation_id, actual_tokens, cost_usd)
+        allocated = settled.reserved_tokens
         efficiency = min(1.0, allocated / actual_tokens) if actual_tokens > 0 else 1.0
         delta = (actual_tokens - allocated) / allocated * 100 if allocated > 0 else 0.0
         now = self._now()
         self._update_recovery(now, success, efficiency, quality_metrics)
+        remaining = max(0, self.config.budget_limits.daily_token_limit - settled.daily_tokens_used)
         return Consumption(operation_id, actual_tokens, allocated, round(efficiency, 6), round(delta, 6),
-                           self.ledger.usage(now).daily_tokens_remaining, self.recovery_factor(now), success)
+                           remaining, self.recovery_factor(now), success)
 
     def release(self, operation_id: str) -> None:
         """The call was never made: give the reservation back."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,6 +46,18 @@ class Reservation:
     day: str
     hour: str
     category: str | None
+    daily_tokens_used: int | None = None  # the day's total right after this reservation (None: not read)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A committed reservation: what was reserved, what was used, and the day's total after it."""
+
+    operation_id: str
+    reserved_tokens: int
+    actual_tokens: int
+    cost_usd: float
+    daily_tokens_used: int
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class Denial:
     operation_id: str
     reason: str  # what cap, what it holds and what was asked
     cap: str  # daily_tokens | hourly_tokens | daily_cost | hourly_cost | category_tokens
+    daily_tokens_used: int | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,8 @@ class BudgetLedger:
             sa.Column("day_key", sa.String(16), nullable=False),
             sa.Column("hour_key", sa.String(16), nullable=False),
             sa.Column("category", sa.String(96)),
-            sa.Column("tokens", sa.BigInteger, nullable=False),
+            sa.Column("reserved_tokens", sa.BigInteger, nullable=False),
+            sa.Column("tokens", sa.BigInteger, nullable=False),  # reserved, then actual once committed
             sa.Column("cost_micro_usd", sa.BigInteger, nullable=False),
             sa.Column("status", sa.String(16), nullable=False),  # reserved | committed | released
             sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -151,28 +165,32 @@ class BudgetLedger:
 
         def tx(conn: Connection) -> Reservation | Denial:
             used = self._lock_windows(conn, keys)
+            day_used = used[f"day:{day}"][0]
             for name, key, cap, asked, _ in caps:
                 if used[key][0] + asked > cap:
-                    return Denial(operation_id, f"{name} cap {cap} would be exceeded: used {used[key][0]}, asked {asked}", name)
+                    return Denial(operation_id, f"{name} cap {cap} would be exceeded: used {used[key][0]}, asked {asked}",
+                                  name, day_used)
             for name, key, cap in cost_caps:
                 if used[key][1] + micro > cap:
                     return Denial(
                         operation_id,
                         f"{name} cap ${cap / MICRO:.4f} would be exceeded: used ${used[key][1] / MICRO:.4f}, "
                         f"asked ${micro / MICRO:.4f}",
-                        name,
+                        name, day_used,
                     )
             conn.execute(self._add_stmt, {"keys": keys, "dt": tokens, "dm": micro})
             conn.execute(self._insert_res_stmt, {
                 "operation_id": operation_id, "day_key": day, "hour_key": hour, "category": category,
-                "tokens": tokens, "cost_micro_usd": micro, "status": "reserved", "created_at": now,
+                "reserved_tokens": tokens, "tokens": tokens, "cost_micro_usd": micro, "status": "reserved",
+                "created_at": now,
             })
-            return Reservation(operation_id, tokens, micro / MICRO, day, hour, category)
+            return Reservation(operation_id, tokens, micro / MICRO, day, hour, category, day_used + tokens)
 
         def already_there(conn: Connection) -> Reservation:
             existing = self._reservation(conn, operation_id, must_exist=True)
             if existing.tokens == tokens and existing.cost_micro_usd == micro and existing.status == "reserved":
-                return self._as_reservation(existing)  # a retried call that already went through
+                # a retried call that already went through
+                return replace(self._as_reservation(existing), daily_tokens_used=self._day_total(conn, existing.day_key))
             raise InvalidInputError(
                 f"operation_id {operation_id!r} is already {existing.status} in the budget ledger; "
                 "use a new operation id per allocation"
@@ -183,23 +201,25 @@ class BudgetLedger:
         except sa.exc.IntegrityError:  # the operation_id exists: the transaction was rolled back
             return self._run(already_there)
 
-    def commit(self, operation_id: str, actual_tokens: int, actual_cost_usd: float = 0.0) -> Reservation:
+    def commit(self, operation_id: str, actual_tokens: int, actual_cost_usd: float = 0.0) -> Settlement:
         """Move the charge from the reserved amount to the actual usage. Repeating the same commit is a no-op."""
         _check_id(operation_id)
         actual_tokens = _check_tokens(actual_tokens)
         micro = _to_micro(actual_cost_usd)
 
-        def tx(conn: Connection) -> Reservation:
+        def tx(conn: Connection) -> Settlement:
             row = self._reservation(conn, operation_id, lock=True, must_exist=True)
             if row.status == "committed" and row.tokens == actual_tokens and row.cost_micro_usd == micro:
-                return self._as_reservation(row)
+                return Settlement(operation_id, row.reserved_tokens, actual_tokens, micro / MICRO,
+                                  self._day_total(conn, row.day_key))
             if row.status != "reserved":
                 raise InvalidInputError(f"operation {operation_id!r} is already {row.status}; it cannot be committed again")
             keys = self._row_keys(row)
-            self._lock_windows(conn, keys)
+            used = self._lock_windows(conn, keys)
             conn.execute(self._add_stmt, {"keys": keys, "dt": actual_tokens - row.tokens, "dm": micro - row.cost_micro_usd})
             conn.execute(self._set_res_stmt, {"op": operation_id, "tokens": actual_tokens, "micro": micro, "status": "committed"})
-            return Reservation(operation_id, actual_tokens, micro / MICRO, row.day_key, row.hour_key, row.category)
+            day_after = used[f"day:{row.day_key}"][0] + actual_tokens - row.tokens
+            return Settlement(operation_id, row.reserved_tokens, actual_tokens, micro / MICRO, day_after)
 
         return self._run(tx)
 
@@ -282,6 +302,10 @@ class BudgetLedger:
         if row is None and must_exist:
             raise InvalidInputError(f"no reservation {operation_id!r} in the budget ledger; reserve before commit/release")
         return row
+
+    def _day_total(self, conn: Connection, day: str) -> int:
+        rows = conn.execute(self._read_windows_stmt, {"keys": [f"day:{day}"]}).all()
+        return rows[0].tokens_used if rows else 0
 
     @staticmethod
     def _row_keys(row: Any) -> list[str]:

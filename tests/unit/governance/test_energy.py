@@ -116,7 +116,7 @@ def test_record_consumption_efficiency_delta_and_remaining(tmp_path, clock):
     used = ctl.record_consumption("run1:s1", 500, success=True, cost_usd=0.02)
     assert used.efficiency_ratio == 0.8 and used.token_delta_pct == 25.0
     assert used.budget_remaining == 500 and used.recovery_factor == 1.0
-    with pytest.raises(InvalidInputError, match="unknown operation_id"):
+    with pytest.raises(InvalidInputError, match="no reservation 'missing'"):
         ctl.record_consumption("missing", 1, success=True)
     with pytest.raises(InvalidInputError, match="actual_tokens"):
         ctl.record_consumption("run1:s1", -5, success=True)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cert_core.errors import InvalidInputError, ResourceError
-from cert_core.governance import BudgetLedger, Denial, LedgerLimits, Reservation
+from cert_core.governance import BudgetLedger, Denial, LedgerLimits, Reservation, Settlement
 
 T0 = datetime(2026, 11, 23, 17, 59, tzinfo=UTC)
 T1 = datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
@@ -23,8 +23,8 @@ def ledger(tmp_path):
 
 def test_reserve_charges_day_and_hour_windows(ledger):
     res = ledger.reserve("op-1", 400, 1.5, T0)
-    assert res == Reservation("op-1", 400, 1.5, "2026-11-23", "2026-11-23T17", None)
-    ledger.reserve("op-2", 500, 0.5, T1)  # next hour, same day
+    assert res == Reservation("op-1", 400, 1.5, "2026-11-23", "2026-11-23T17", None, daily_tokens_used=400)
+    assert ledger.reserve("op-2", 500, 0.5, T1).daily_tokens_used == 900  # next hour, same day
     at_t1 = ledger.usage(T1)
     assert (at_t1.daily_tokens, at_t1.hourly_tokens, at_t1.daily_cost_usd, at_t1.hourly_cost_usd) == (900, 500, 2.0, 0.5)
     assert ledger.usage(T0).hourly_tokens == 400
@@ -58,7 +58,7 @@ def test_category_and_reserve_caps(ledger):
 def test_commit_moves_the_charge_to_actual_usage(ledger):
     ledger.reserve("a", 400, 2.0, T0, category="fin", category_daily_tokens=900)
     committed = ledger.commit("a", 250, 1.25)
-    assert committed.tokens == 250 and committed.cost_usd == 1.25
+    assert committed == Settlement("a", reserved_tokens=400, actual_tokens=250, cost_usd=1.25, daily_tokens_used=250)
     usage = ledger.usage(T0)
     assert (usage.daily_tokens, usage.hourly_tokens, usage.daily_cost_usd) == (250, 250, 1.25)
     assert ledger.category_tokens("fin", T0) == 250
@@ -80,7 +80,7 @@ def test_release_returns_the_reservation(ledger):
 
 def test_reserve_is_idempotent_per_operation_id(ledger):
     first = ledger.reserve("a", 100, 0.25, T0)
-    assert ledger.reserve("a", 100, 0.25, T0) == first
+    assert ledger.reserve("a", 100, 0.25, T0) == first  # the retry sees the same reservation and total
     assert ledger.usage(T0).daily_tokens == 100
     with pytest.raises(InvalidInputError, match="already reserved"):
         ledger.reserve("a", 200, 0.25, T0)
