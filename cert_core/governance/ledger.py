@@ -105,7 +105,13 @@ class BudgetLedger:
         self.url_for_messages = parsed.render_as_string(hide_password=True)
         self._is_sqlite = parsed.get_backend_name() == "sqlite"
         if self._is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ResourceError(
+                    f"budget ledger at {self.url_for_messages}: cannot create its folder ({exc.strerror or exc}); "
+                    "set CERT_STATE_DIR or CERT_LEDGER_URL to a writable place"
+                ) from exc
         connect_args = {"timeout": busy_timeout_s} if self._is_sqlite else {}
         self.engine = sa.create_engine(parsed, connect_args=connect_args, pool_pre_ping=not self._is_sqlite)
         if self._is_sqlite:

@@ -38,14 +38,20 @@ class JsonStateFile:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._lock:
                 yield
-        except Timeout as exc:
+        except Timeout as exc:  # before OSError: filelock's Timeout is a TimeoutError
             raise ResourceError(
-                f"state file {self.path} stayed locked for {self.lock_timeout_s:.0f} s; another process holds "
-                f"{self.path}.lock; wait for it or remove the lock file if that process is gone",
+                f"state file {self.path} stayed locked for {self.lock_timeout_s:.0f} s by another process; "
+                "wait for it to finish or raise lock_timeout_s",
+                context={"path": str(self.path)},
+            ) from exc
+        except OSError as exc:
+            raise ResourceError(
+                f"state file {self.path} cannot be used ({exc.strerror or exc}); make its folder writable "
+                "(CERT_STATE_DIR)",
                 context={"path": str(self.path)},
             ) from exc
 

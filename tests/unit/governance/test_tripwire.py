@@ -169,3 +169,23 @@ def test_disabled_tripwire_never_downgrades(tmp_path, clock):
 def test_constructor_rejects_inconsistent_thresholds(tmp_path):
     with pytest.raises(InvalidInputError, match="recovery_threshold"):
         BudgetTripwire(tmp_path / "tw.json", breach_threshold=5, recovery_threshold=8)
+
+
+def test_unwritable_state_location_is_a_resource_error(tmp_path):
+    from cert_core.errors import ResourceError
+
+    (tmp_path / "not_a_dir").write_text("x")
+    tw = BudgetTripwire(tmp_path / "not_a_dir" / "tw.json")
+    with pytest.raises(ResourceError, match="make its folder writable"):
+        tw.check_budget_breach(1.0)
+
+
+def test_lock_held_elsewhere_times_out_as_a_resource_error(tmp_path):
+    from filelock import FileLock
+
+    from cert_core.errors import ResourceError
+    from cert_core.governance.state_file import JsonStateFile
+
+    store = JsonStateFile(tmp_path / "tw.json", lock_timeout_s=0.1)
+    with FileLock(str(tmp_path / "tw.json.lock")), pytest.raises(ResourceError, match="stayed locked"):
+        store.update(lambda state: {"n": 1})
