@@ -158,23 +158,24 @@ class BudgetLedger:
         micro = _to_micro(cost_usd)
         now = now or datetime.now(UTC)
         day, hour = window_keys(now)
-        caps: list[tuple[str, str, int, int, int]] = [  # (cap name, window key, cap, tokens asked, micro asked)
-            ("daily_tokens", f"day:{day}", min(self.limits.daily_tokens, daily_token_cap or self.limits.daily_tokens), tokens, 0),
-            ("hourly_tokens", f"hour:{hour}", self.limits.hourly_tokens, tokens, 0),
+        daily_cap = self.limits.daily_tokens if daily_token_cap is None else min(self.limits.daily_tokens, daily_token_cap)
+        caps: list[tuple[str, str, int]] = [  # (cap name, window key, token cap)
+            ("daily_tokens", f"day:{day}", daily_cap),
+            ("hourly_tokens", f"hour:{hour}", self.limits.hourly_tokens),
         ]
         cost_caps = [("daily_cost", f"day:{day}", _to_micro(self.limits.daily_cost_usd)),
                      ("hourly_cost", f"hour:{hour}", _to_micro(self.limits.hourly_cost_usd))]
         keys = [f"day:{day}", f"hour:{hour}"]
         if category is not None and category_daily_tokens is not None:
             keys.append(f"cat:{category}:day:{day}")
-            caps.append(("category_tokens", keys[-1], category_daily_tokens, tokens, 0))
+            caps.append(("category_tokens", keys[-1], category_daily_tokens))
 
         def tx(conn: Connection) -> Reservation | Denial:
             used = self._lock_windows(conn, keys)
             day_used = used[f"day:{day}"][0]
-            for name, key, cap, asked, _ in caps:
-                if used[key][0] + asked > cap:
-                    return Denial(operation_id, f"{name} cap {cap} would be exceeded: used {used[key][0]}, asked {asked}",
+            for name, key, cap in caps:
+                if used[key][0] + tokens > cap:
+                    return Denial(operation_id, f"{name} cap {cap} would be exceeded: used {used[key][0]}, asked {tokens}",
                                   name, day_used)
             for name, key, cap in cost_caps:
                 if used[key][1] + micro > cap:
@@ -254,11 +255,11 @@ class BudgetLedger:
 
         return self._run(tx, read_only=True)
 
-    def usage(self, now: datetime | None = None, category: str | None = None) -> Usage:
+    def usage(self, now: datetime | None = None) -> Usage:
         day, hour = window_keys(now or datetime.now(UTC))
 
         def tx(conn: Connection) -> dict[str, tuple[int, int]]:
-            keys = [f"day:{day}", f"hour:{hour}"] + ([f"cat:{category}:day:{day}"] if category else [])
+            keys = [f"day:{day}", f"hour:{hour}"]
             rows = conn.execute(self._read_windows_stmt, {"keys": keys}).all()
             return {r.window_key: (r.tokens_used, r.cost_micro_usd) for r in rows}
 
