@@ -6,6 +6,7 @@ import click
 
 from .commands.config import config_group
 from .commands.limits import setup_limits
+from .commands.health import health_command
 from .commands.metrics import metrics_group
 from .commands.route import route
 
@@ -20,6 +21,7 @@ def cli() -> None:
 
 
 cli.add_command(config_group)
+cli.add_command(health_command)
 cli.add_command(metrics_group)
 cli.add_command(route)
 cli.add_command(setup_limits)

@@ -26,11 +26,33 @@ class BudgetLimits(Section):
         return self
 
 
+class LoadThresholds(Section):
+    low: float = Field(0.3, ge=0, le=1)
+    medium: float = Field(0.7, ge=0, le=1)
+    high: float = Field(0.9, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.low <= self.medium <= self.high:
+            raise ValueError(f"load thresholds must satisfy low <= medium <= high, got {self.low}, {self.medium}, {self.high}")
+        return self
+
+
+class LoadBasedPricing(Section):
+    """Load = daily token utilisation (0..1): cheaper below `low`, dearer at or above `high`."""
+
+    enabled: bool = True
+    low_load_discount: float = Field(0.9, gt=0, le=1)
+    high_load_premium: float = Field(1.3, ge=1)
+    load_thresholds: LoadThresholds = Field(default_factory=LoadThresholds)
+
+
 class CostMultipliers(Section):
     base_multiplier: float = Field(1.0, gt=0)
     complexity_factor: float = Field(0.3, ge=0)
     quality_premium: float = Field(0.2, ge=0)
     urgency_multiplier: float = Field(0.15, ge=0)
+    load_based_pricing: LoadBasedPricing = Field(default_factory=LoadBasedPricing)
 
 
 class RecoveryConditions(Section):
@@ -67,11 +89,20 @@ class BudgetTripwireConfig(Section):
         return self
 
 
+class EfficiencyBonus(Section):
+    enabled: bool = True
+    high_efficiency_threshold: float = Field(0.90, ge=0, le=1)
+    efficiency_bonus_multiplier: float = Field(1.2, ge=1)
+    quality_bonus_threshold: float = Field(0.85, ge=0, le=1)
+    quality_bonus_multiplier: float = Field(1.15, ge=1)
+
+
 class EnergyRecovery(Section):
     enabled: bool = True
     recovery_rate_per_hour: float = Field(0.1, ge=0)
     max_recovery_factor: float = Field(2.0, ge=1)
     cooldown_period_seconds: float = Field(300, ge=0)
+    efficiency_bonus: EfficiencyBonus = Field(default_factory=EfficiencyBonus)
 
 
 def _default_priorities() -> dict[str, float]:
@@ -112,9 +143,33 @@ class AllocationStrategies(Section):
         return shares
 
 
+class UtilizationAlert(Section):
+    threshold: float = Field(gt=0, le=1)
+    alert_level: str = "info"
+    message: str = ""
+
+
+def _default_alerts() -> list[UtilizationAlert]:
+    return [
+        UtilizationAlert(threshold=0.70, alert_level="info", message="Budget utilization at 70%"),
+        UtilizationAlert(threshold=0.85, alert_level="warning", message="Budget utilization at 85% - consider optimization"),
+        UtilizationAlert(threshold=0.95, alert_level="critical", message="Budget utilization at 95% - immediate action required"),
+    ]
+
+
+class BudgetMonitoring(Section):
+    budget_utilization_alerts: list[UtilizationAlert] = Field(default_factory=_default_alerts)
+
+    @field_validator("budget_utilization_alerts")
+    @classmethod
+    def _sorted(cls, alerts: list[UtilizationAlert]) -> list[UtilizationAlert]:
+        return sorted(alerts, key=lambda a: a.threshold)
+
+
 class EnergyGovernanceConfig(Section):
     budget_limits: BudgetLimits = Field(default_factory=BudgetLimits)
     cost_multipliers: CostMultipliers = Field(default_factory=CostMultipliers)
     budget_tripwire: BudgetTripwireConfig = Field(default_factory=BudgetTripwireConfig)
     energy_recovery: EnergyRecovery = Field(default_factory=EnergyRecovery)
     allocation_strategies: AllocationStrategies = Field(default_factory=AllocationStrategies)
+    monitoring: BudgetMonitoring = Field(default_factory=BudgetMonitoring)

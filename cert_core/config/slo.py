@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from ._base import Section
 
+SLOMetric = Literal["success_rate", "error_rate", "latency_p95", "latency_p99"]
+# Name fragments that say what an objective measures when `metric:` is not given.
+_METRIC_BY_NAME: tuple[tuple[str, SLOMetric], ...] = (
+    ("latency_p95", "latency_p95"),
+    ("latency_p99", "latency_p99"),
+    ("error_rate", "error_rate"),
+    ("availability", "success_rate"),
+    ("success_rate", "success_rate"),
+)
+
 
 class SLOObjective(Section):
+    """One objective. `metric` says what the SLO monitor measures (inferred from the name when absent);
+    `operation` limits it to requests recorded with that operation (None: every request)."""
+
+    metric: SLOMetric | None = None
+    operation: str | None = None
     target: float | None = Field(None, ge=0.0)
     target_ms: float | None = Field(None, gt=0.0)
     measurement_window_minutes: float = Field(60, gt=0)
@@ -16,6 +33,15 @@ class SLOObjective(Section):
     critical_threshold: float | None = Field(None, ge=0.0)
     critical_threshold_ms: float | None = Field(None, gt=0.0)
     description: str = ""
+
+    def resolved_metric(self, name: str) -> SLOMetric | None:
+        """The measured metric; None for objectives the request monitor cannot measure (quality, memory...)."""
+        if self.metric is not None:
+            return self.metric
+        for fragment, metric in _METRIC_BY_NAME:
+            if fragment in name:
+                return metric
+        return None
 
 
 class TriggerCondition(Section):
@@ -36,8 +62,8 @@ class DegradationStrategy(Section):
 
 def _default_slos() -> dict[str, SLOObjective]:
     return {
-        "fusion_success_rate": SLOObjective(target=0.95),
-        "fusion_latency_p95": SLOObjective(target_ms=2000),
+        "fusion_success_rate": SLOObjective(metric="success_rate", target=0.95, alert_threshold=0.90),
+        "fusion_latency_p95": SLOObjective(metric="latency_p95", target_ms=2000, alert_threshold_ms=3000),
     }
 
 

@@ -1,1 +1,29 @@
-__all__: list[str] = []
+"""Budget governance: the SQL budget ledger, energy allocation, the budget tripwire and quorum voting."""
+
+from .energy import Allocation, Consumption, EnergyGovernanceController, TripwireState, ledger_limits
+from .ledger import BudgetLedger, Denial, LedgerLimits, Reservation, Settlement, Usage
+from .quorum import ArbitrationResult, QuorumConfig, QuorumVotingEngine, VotingResult
+from .tripwire import BreachCheck, BudgetTripwire, ResetResult, TripwireStatus, default_state_file
+
+__all__ = [
+    "Allocation",
+    "ArbitrationResult",
+    "BreachCheck",
+    "BudgetLedger",
+    "BudgetTripwire",
+    "Consumption",
+    "Denial",
+    "EnergyGovernanceController",
+    "LedgerLimits",
+    "QuorumConfig",
+    "QuorumVotingEngine",
+    "Reservation",
+    "ResetResult",
+    "Settlement",
+    "TripwireState",
+    "TripwireStatus",
+    "Usage",
+    "VotingResult",
+    "default_state_file",
+    "ledger_limits",
+]

@@ -1,0 +1,120 @@
+"""A small JSON state file shared by processes: locked read-modify-write, atomic replace.
+
+Every update runs under an exclusive `filelock` lock and writes a temp file in the same folder,
+fsyncs it and `os.replace`s it over the old one, so readers and a writer killed at any instant
+only ever see a complete file. A file that does not parse anyway (edited by hand, disk trouble)
+is moved aside to `<name>.corrupt-<timestamp>` and the caller starts from its default state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from ..errors import ResourceError
+from ..observability import get_logger
+
+log = get_logger(__name__)
+
+State = dict[str, Any]
+
+
+class JsonStateFile:
+    """`update(fn)` applies fn to the current state under the lock and persists the result."""
+
+    def __init__(self, path: str | Path, lock_timeout_s: float = 30.0) -> None:
+        self.path = Path(path)
+        self.lock_timeout_s = lock_timeout_s
+        self._lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout_s)
+        self.last_quarantined: Path | None = None
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._lock:
+                yield
+        except Timeout as exc:  # before OSError: filelock's Timeout is a TimeoutError
+            raise ResourceError(
+                f"state file {self.path} stayed locked for {self.lock_timeout_s:.0f} s by another process; "
+                "wait for it to finish or raise lock_timeout_s",
+                context={"path": str(self.path)},
+            ) from exc
+        except OSError as exc:
+            raise ResourceError(
+                f"state file {self.path} cannot be used ({exc.strerror or exc}); make its folder writable "
+                "(CERT_STATE_DIR)",
+                context={"path": str(self.path)},
+            ) from exc
+
+    def read(self) -> State | None:
+        """The current state (None when there is no file). Takes the lock so a reader never races a repair."""
+        with self._locked():
+            return self._load()
+
+    def update(self, fn: Callable[[State | None], State]) -> State:
+        with self._locked():
+            new_state = fn(self._load())
+            self._write(new_state)
+            return new_state
+
+    def _load(self) -> State | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ResourceError(f"state file {self.path} cannot be read ({exc.strerror})") from exc
+        try:
+            state = json.loads(raw.decode("utf-8"))
+            if not isinstance(state, dict):
+                raise ValueError(f"expected a JSON object, got {type(state).__name__}")
+            return state
+        except (UnicodeDecodeError, ValueError) as exc:
+            self.last_quarantined = self._quarantine(exc)
+            return None
+
+    def _quarantine(self, exc: Exception) -> Path:
+        target = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+        os.replace(self.path, target)
+        log.error(
+            "state file was corrupt; moved aside and starting from the default state",
+            extra={"path": str(self.path), "moved_to": str(target), "problem": str(exc)},
+        )
+        return target
+
+    def _write(self, state: State) -> None:
+        # Temp files left by a writer killed mid-write are stale: we hold the lock, nobody else writes.
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+        data = json.dumps(state, sort_keys=True, indent=1).encode("utf-8")
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(self.path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # Makes the rename itself durable; not available everywhere (Windows), where it is skipped.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

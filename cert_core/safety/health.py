@@ -1,0 +1,108 @@
+"""HealthChecker: one healthy / degraded / unhealthy verdict over every registered component.
+
+Built-in components: the safety manager (SLOs, breakers, degradation), the budget tripwire (an
+active downgrade is "degraded") and the budget ledger's utilisation alerts (a "critical" alert is
+"degraded"). Anything else registers a probe returning ComponentHealth. A probe that raises makes
+its component "unhealthy" with the error as the issue, so one broken probe never hides the rest.
+The overall status is the worst component status. This backs `cert health` and /health.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from ..governance.energy import EnergyGovernanceController
+from ..governance.tripwire import BudgetTripwire
+from .manager import ProductionSafetyManager
+
+Status = Literal["healthy", "degraded", "unhealthy"]
+_RANK = {"healthy": 0, "degraded": 1, "unhealthy": 2}
+
+
+@dataclass(frozen=True)
+class ComponentHealth:
+    name: str
+    status: Status
+    issues: tuple[str, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    status: Status
+    issues: tuple[str, ...]
+    components: dict[str, ComponentHealth]
+    checked_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Probe = Callable[[], ComponentHealth]
+
+
+class HealthChecker:
+    def __init__(
+        self,
+        safety: ProductionSafetyManager | None = None,
+        tripwire: BudgetTripwire | None = None,
+        energy: EnergyGovernanceController | None = None,
+    ) -> None:
+        self._probes: dict[str, Probe] = {}
+        if safety is not None:
+            self.register("safety", lambda: _safety_health(safety))
+        if tripwire is not None:
+            self.register("budget_tripwire", lambda: _tripwire_health(tripwire))
+        if energy is not None:
+            self.register("budget_ledger", lambda: _budget_health(energy))
+
+    def register(self, name: str, probe: Probe) -> None:
+        self._probes[name] = probe
+
+    def check(self) -> HealthReport:
+        components: dict[str, ComponentHealth] = {}
+        for name, probe in self._probes.items():
+            try:
+                components[name] = probe()
+            except Exception as exc:  # a broken probe is itself the finding
+                components[name] = ComponentHealth(name, "unhealthy", (f"{name}: probe failed: {type(exc).__name__}: {exc}",))
+        worst: Status = max((c.status for c in components.values()), key=_RANK.__getitem__, default="healthy")
+        issues = tuple(issue for c in components.values() for issue in c.issues)
+        return HealthReport(worst, issues, components, datetime.now(UTC).isoformat())
+
+
+def _safety_health(safety: ProductionSafetyManager) -> ComponentHealth:
+    health = safety.check_system_health()
+    issues = [f"SLO {v.name}: {v.current:.3f} vs target {v.target:.3f} ({v.severity})" for v in health.slo_violations]
+    issues += [f"circuit breaker {n} is {s.state.value}" for n, s in health.circuit_breaker_states.items()
+               if s.state.value != "closed"]
+    issues += [f"degradation strategy {d} applied" for d in health.degraded_services]
+    details = {
+        "circuit_breakers": {n: s.state.value for n, s in health.circuit_breaker_states.items()},
+        "slo": {n: {"compliant": s.compliant, "current": s.current, "target": s.target, "samples": s.samples}
+                for n, s in health.slo_status.items()},
+    }
+    return ComponentHealth("safety", health.overall_health, tuple(issues), details)
+
+
+def _tripwire_health(tripwire: BudgetTripwire) -> ComponentHealth:
+    status = tripwire.get_status()
+    issues = []
+    if status.downgrade_active:
+        issues.append(f"budget tripwire downgrade active: {status.downgrade_reason}")
+    if status.corrupt_state_quarantined:
+        issues.append(f"tripwire state file was corrupt and was moved to {status.corrupt_state_quarantined}")
+    details = {"downgrade_active": status.downgrade_active, "consecutive_breaches": status.consecutive_breaches,
+               "breach_threshold": status.breach_threshold, "total_checks": status.total_checks,
+               "state_file": status.state_file}
+    return ComponentHealth("budget_tripwire", "degraded" if issues else "healthy", tuple(issues), details)
+
+
+def _budget_health(energy: EnergyGovernanceController) -> ComponentHealth:
+    states = energy.check_tripwires()
+    issues = tuple(s.message for s in states.values() if s.level == "critical")
+    details = {n: {"utilization": s.utilization, "level": s.level} for n, s in states.items()}
+    return ComponentHealth("budget_ledger", "degraded" if issues else "healthy", issues, details)

@@ -1,0 +1,191 @@
+"""BudgetTripwire: downgrade after consecutive breaches, recovery as configured, persisted state."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cert_core.config.energy_governance import BudgetTripwireConfig, RecoveryConditions
+from cert_core.errors import InvalidInputError
+from cert_core.governance import BudgetTripwire
+from cert_core.observability import METRICS
+
+BASE = {"FUSION_MODE": "enhanced_overlay", "ENTROPY_REDUCTION_TARGET": "0.75", "FUSION_OVERLAY_VERSION": "v2.1.0"}
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw) -> None:
+        self.now += timedelta(**kw)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def tripwire(tmp_path, clock) -> BudgetTripwire:
+    return BudgetTripwire.from_config(BudgetTripwireConfig(), tmp_path / "tw.json", clock=clock)
+
+
+def _gauge() -> float:
+    return METRICS.registry.get_sample_value("cert_budget_tripwire_active")
+
+
+def test_downgrade_after_three_consecutive_breaches(tripwire):
+    first = tripwire.check_budget_breach(15.5, {"scenario_id": "s1"})
+    assert (first.is_breach, first.consecutive_breaches, first.downgrade_triggered) == (True, 1, False)
+    assert tripwire.check_budget_breach(12.0).is_breach is False  # the threshold itself is not a breach
+    tripwire.check_budget_breach(13)
+    tripwire.check_budget_breach(14)
+    third = tripwire.check_budget_breach(20.25)
+    assert third.downgrade_triggered and third.downgrade_active
+    assert third.consecutive_breaches == 3
+    assert "3 consecutive budget breaches above 12%" in third.downgrade_reason
+    assert _gauge() == 1.0
+    # a further breach keeps it active but does not trigger again
+    assert tripwire.check_budget_breach(30).downgrade_triggered is False
+
+
+def test_overlay_params_are_downgraded_only_while_active(tripwire):
+    assert tripwire.get_overlay_params(BASE) == BASE
+    for _ in range(3):
+        tripwire.check_budget_breach(50)
+    params = tripwire.get_overlay_params(BASE)
+    assert params["FUSION_MODE"] == "baseline_only"
+    assert params["ENTROPY_REDUCTION_TARGET"] == "0.50"
+    assert params["FUSION_OVERLAY_VERSION"] == "v2.1.0"  # keys outside the downgrade set are kept
+    assert params["CONTINUITY_ENFORCEMENT"] == "basic_thread"
+
+
+def test_recovery_needs_normal_operations_and_time_since_last_breach(tripwire, clock):
+    for _ in range(3):
+        tripwire.check_budget_breach(40)
+    for _ in range(5):
+        result = tripwire.check_budget_breach(2.0)
+    assert result.downgrade_active and result.consecutive_normal_operations == 5  # only 0 h since the breach
+    clock.advance(hours=2)
+    result = tripwire.check_budget_breach(-10.0)  # under budget is a normal operation
+    assert result.recovered and not result.downgrade_active
+    assert tripwire.get_overlay_params(BASE) == BASE
+    assert _gauge() == 0.0
+
+
+def test_delta_between_recovery_and_breach_threshold_restarts_the_normal_count(tripwire, clock):
+    for _ in range(3):
+        tripwire.check_budget_breach(40)
+    clock.advance(hours=3)
+    for _ in range(4):
+        tripwire.check_budget_breach(1.0)
+    assert tripwire.check_budget_breach(10.0).consecutive_normal_operations == 0  # 8 <= 10 <= 12
+    for _ in range(4):
+        assert tripwire.check_budget_breach(1.0).downgrade_active
+    assert tripwire.check_budget_breach(1.0).recovered
+
+
+def test_failed_health_check_blocks_recovery(tmp_path, clock):
+    healthy = {"ok": False}
+    tw = BudgetTripwire(
+        tmp_path / "tw.json", breach_threshold=10, consecutive_limit=1,
+        recovery_conditions=RecoveryConditions(consecutive_normal_operations=1, time_since_last_breach_hours=0),
+        clock=clock, health_check=lambda: healthy["ok"],
+    )
+    assert tw.check_budget_breach(11).downgrade_triggered
+    assert tw.check_budget_breach(0).downgrade_active
+    healthy["ok"] = True
+    assert tw.check_budget_breach(0).recovered
+
+
+def test_reset_downgrade(tripwire):
+    assert tripwire.reset_downgrade().was_active is False
+    for _ in range(3):
+        tripwire.check_budget_breach(40)
+    reset = tripwire.reset_downgrade()
+    assert reset.reset and reset.was_active
+    status = tripwire.get_status()
+    assert not status.downgrade_active and status.consecutive_breaches == 0
+
+
+def test_state_is_shared_through_the_file(tmp_path, clock):
+    a = BudgetTripwire(tmp_path / "tw.json", clock=clock)
+    b = BudgetTripwire(tmp_path / "tw.json", clock=clock)
+    a.check_budget_breach(20)
+    b.check_budget_breach(20)
+    assert a.check_budget_breach(20).downgrade_triggered
+    status = b.get_status()
+    assert status.downgrade_active and status.total_checks == 3
+    assert [r.token_delta for r in status.recent_breaches] == [20.0, 20.0, 20.0]
+    assert json.loads((tmp_path / "tw.json").read_text())["consecutive_breaches"] == 3
+
+
+def test_status_and_metrics_tags(tripwire):
+    tripwire.check_budget_breach(15.5, {"scenario_id": "complex_001", "obj": object()})
+    status = tripwire.get_status()
+    assert (status.breach_threshold, status.consecutive_limit, status.recovery_threshold) == (12.0, 3, 8.0)
+    assert status.recent_breaches[0].context["scenario_id"] == "complex_001"
+    assert tripwire.get_metrics_tags() == {
+        "tripwire_downgrade_active": "false",
+        "tripwire_consecutive_breaches": "1",
+        "tripwire_breach_threshold": "12",
+    }
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, -100.5, "12", None, True])
+def test_bad_token_delta_is_invalid_input(tripwire, bad):
+    with pytest.raises(InvalidInputError, match="token delta"):
+        tripwire.check_budget_breach(bad)
+    assert tripwire.get_status().total_checks == 0  # nothing was recorded
+
+
+def test_corrupt_state_file_is_quarantined_and_replaced(tmp_path, clock):
+    path = tmp_path / "tw.json"
+    path.write_text('{"consecutive_breaches": 2, "downgr')  # a torn write from some other tool
+    tw = BudgetTripwire(path, clock=clock)
+    status = tw.get_status()
+    assert status.total_checks == 0 and not status.downgrade_active
+    assert status.corrupt_state_quarantined is not None
+    assert list(tmp_path.glob("tw.json.corrupt-*"))
+    assert tw.check_budget_breach(1.0).consecutive_breaches == 0
+    assert json.loads(path.read_text())["total_checks"] == 1
+
+
+def test_disabled_tripwire_never_downgrades(tmp_path, clock):
+    tw = BudgetTripwire.from_config(BudgetTripwireConfig(enabled=False), tmp_path / "tw.json", clock=clock)
+    for _ in range(5):
+        result = tw.check_budget_breach(90)
+    assert result.is_breach and not result.downgrade_active
+    assert not (tmp_path / "tw.json").exists()
+
+
+def test_constructor_rejects_inconsistent_thresholds(tmp_path):
+    with pytest.raises(InvalidInputError, match="recovery_threshold"):
+        BudgetTripwire(tmp_path / "tw.json", breach_threshold=5, recovery_threshold=8)
+
+
+def test_unwritable_state_location_is_a_resource_error(tmp_path):
+    from cert_core.errors import ResourceError
+
+    (tmp_path / "not_a_dir").write_text("x")
+    tw = BudgetTripwire(tmp_path / "not_a_dir" / "tw.json")
+    with pytest.raises(ResourceError, match="make its folder writable"):
+        tw.check_budget_breach(1.0)
+
+
+def test_lock_held_elsewhere_times_out_as_a_resource_error(tmp_path):
+    from filelock import FileLock
+
+    from cert_core.errors import ResourceError
+    from cert_core.governance.state_file import JsonStateFile
+
+    store = JsonStateFile(tmp_path / "tw.json", lock_timeout_s=0.1)
+    with FileLock(str(tmp_path / "tw.json.lock")), pytest.raises(ResourceError, match="stayed locked"):
+        store.update(lambda state: {"n": 1})
