@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from .commands.config import config_group
-from .commands.limits import setup_limits
+from .commands.fuse import fuse
 from .commands.health import health_command
+from .commands.limits import setup_limits
 from .commands.metrics import metrics_group
 from .commands.route import route
 
@@ -21,6 +22,7 @@ def cli() -> None:
 
 
 cli.add_command(config_group)
+cli.add_command(fuse)
 cli.add_command(health_command)
 cli.add_command(metrics_group)
 cli.add_command(route)

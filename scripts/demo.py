@@ -22,6 +22,14 @@ from cert_cli._common import prepare_prefect_for_cli, show_flow_progress, silenc
 prepare_prefect_for_cli()
 
 RESULTS = os.environ.get("CERT_RESULTS_DIR", "data/results")
+# The demo is a development run: configs/fusion/*_development.yaml apply (larger hourly budgets).
+os.environ.setdefault("CERT_ENV", "development")
+# A fresh budget ledger and tripwire per demo run, so a second run is not denied by the first's
+# hourly usage. Set CERT_STATE_DIR to keep state between runs, as a deployment does.
+if "CERT_STATE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["CERT_STATE_DIR"] = tempfile.mkdtemp(prefix="cert-demo-state-")
 
 
 def step_route() -> str:
@@ -31,16 +39,27 @@ def step_route() -> str:
     return f"routed {r.routed}, rejected {r.rejected} -> {Path(r.decisions_path).parent.parent}"
 
 
+def step_fuse() -> str:
+    from flows.fusion_pipeline import fusion_pipeline
+
+    r = fusion_pipeline(scenarios_path="data/scenarios/sample.jsonl", results_dir=RESULTS)
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(r.by_status.items()))
+    label = "SIMULATED backend (no LLM was called)" if r.backend == "simulated" else f"{r.backend} backend"
+    return f"{label}: {statuses} -> {Path(r.fusion_runs_path).parent.parent}\n    backend choice: {r.backend_reason}"
+
+
 STEPS = [
     ("route scenarios to micro-overlays", step_route),
+    ("fusion pipeline: route, budget, LLM call, tripwire", step_fuse),
 ]
 
 
 def main() -> int:
     from cert_core.errors import CertError
 
-    print(f"cert-flows demo: results under {RESULTS}/ (Prefect API: {os.environ.get('PREFECT_API_URL') or 'ephemeral, SQLite'})")
-    import flows.route_scenarios  # noqa: F401  (Prefect applies its logging config on import; adjust after)
+    print(f"cert-flows demo: env {os.environ['CERT_ENV']}, results under {RESULTS}/, state in {os.environ['CERT_STATE_DIR']}")
+    print(f"Prefect API: {os.environ.get('PREFECT_API_URL') or 'ephemeral (SQLite)'}")
+    import flows.fusion_pipeline  # noqa: F401  (Prefect applies its logging config on import; adjust after)
 
     show_flow_progress()
     summary, failed = [], False

@@ -56,3 +56,12 @@ def postgres_url() -> str:
             pytest.fail(f"{reason}. Under CI=true the server must be running.")
         pytest.skip(reason)
     return url
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect API (SQLite) for every test that needs one in this session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield

@@ -4,10 +4,14 @@ route → allocate budget → tripwire-adjusted overlay params → LLM call thro
 → record consumption → breach check.
 
 Every failure becomes a FusionOutcome with a status and a reason; nothing here raises for one
-bad scenario. Token delta is measured against the baseline (the prompt without the overlay plus
-the expected output), as the seed's tripwire does: overlays that inflate usage past the breach
-threshold for `consecutive_breach_limit` scenarios in a row trigger the downgrade, whose
-FUSION_MODE=baseline_only drops the overlay from later prompts.
+bad scenario.
+
+Two token figures per call:
+- the ledger reserves the most the call can use (prompt estimate + max_tokens), so caps hold;
+- the tripwire's token delta compares what the call used with its baseline estimate (prompt
+  estimate + expected_output_tokens), as the seed's "% over baseline". Calls that run past the
+  breach threshold `consecutive_breach_limit` times in a row trigger the downgrade, whose
+  FUSION_MODE=baseline_only drops the overlay from later prompts to save tokens.
 """
 
 from __future__ import annotations
@@ -127,7 +131,7 @@ class FusionPipeline:
             return self._finish(started, status=status, error_type=exc.error_type, error_message=exc.message, **row)
 
         self.controller.record_consumption(operation_id, completion.total_tokens, True, cost_usd=completion.cost_usd)
-        baseline = estimate_tokens(s.system_prompt + baseline_prompt) + s.expected_output_tokens
+        baseline = estimate_tokens(s.system_prompt + prompt) + s.expected_output_tokens
         delta = token_delta_pct(completion.total_tokens, baseline)
         breach = self.tripwire.check_budget_breach(
             delta, {"scenario_id": scenario.id, "overlay_applied": overlay, "baseline_tokens": baseline,

@@ -1,4 +1,4 @@
-"""Flow tests share one Prefect test harness (a temporary SQLite API) for the session."""
+"""Flow tests share the session's Prefect test harness (a temporary SQLite API)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,5 @@ import pytest
 
 
 @pytest.fixture(scope="session", autouse=True)
-def prefect_harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def _flows_use_the_harness(prefect_harness):
+    yield
