@@ -1,14 +1,17 @@
 """LLM call path against the loopback Messages-API server (the real anthropic SDK, no network).
 
-1. Concurrency: N calls, C at a time, each answered after L ms by the server. The ideal wall time
-   is N / C * L; `wall_over_ideal` is measured wall time over that (target <= 1.5).
-2. Overhead: per-call time of the governed path against a bare SDK call to the same server,
-   with no server latency, so the ratio shows what our layers cost. The governed path today is
-   validation + the retry loop + the token-bucket limiter + pricing + metrics; `governed_call`
-   is the place to add the breaker, budget allocation and ledger (the --governed section).
+1. Concurrency: N governed calls (below), C at a time, each answered after L ms by the server.
+   The ideal wall time is N / C * L; `wall_over_ideal` is measured wall time over that (target
+   <= 1.5); `bare_sdk_wall_over_ideal` is the same for bare SDK calls.
+2. Overhead: per-call time against a bare SDK call to the same server, with no server latency,
+   so the ratios show what our layers cost:
+   - `llm_layer_overhead_ratio`: validation + the retry loop + the token-bucket limiter + pricing;
+   - `governance_overhead_ratio`: the fusion flow's governed path: budget allocation on the SQLite
+     ledger (WAL, synchronous=FULL), the circuit breaker, record_consumption (ledger commit) and
+     the tripwire's breach check (locked, atomically replaced state file), around that call.
 
 Usage: python benchmarks/bench_llm.py [--calls 32] [--concurrency 8] [--latency-ms 200]
-                                      [--overhead-calls 300] [--governed]
+                                      [--overhead-calls 300]
 The last line of stdout is one JSON object.
 """
 
@@ -19,7 +22,9 @@ import json
 import logging
 import statistics
 import sys
+import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,8 +35,12 @@ import anthropic  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
 
 from cert_core.config import load_config  # noqa: E402
+from cert_core.config.energy_governance import BudgetLimits  # noqa: E402
 from cert_core.config.llm import LLMConfig  # noqa: E402
+from cert_core.fusion import token_delta_pct  # noqa: E402
+from cert_core.governance import BudgetTripwire, EnergyGovernanceController  # noqa: E402
 from cert_core.llm import AnthropicBackend, Completion, RetryPolicy, TokenBucketLimiter  # noqa: E402
+from cert_core.safety import CircuitBreaker  # noqa: E402
 from tests.support.fake_anthropic import FakeMessagesAPI  # noqa: E402
 
 KEY = "sk-bench-not-a-real-key"
@@ -46,16 +55,37 @@ def governed_backend(api: FakeMessagesAPI, config: LLMConfig, concurrency: int) 
                             base_url=api.base_url, timeout_s=30.0)
 
 
-def governed_call(backend: AnthropicBackend, with_governance: bool) -> Callable[[str], Completion]:
-    """The call the fusion flow makes. Extension point for --governed: wrap it with the circuit
-    breaker, the budget allocation and the ledger's record_consumption once those exist."""
-
+def llm_call(backend: AnthropicBackend) -> Callable[[str], Completion]:
     def call(prompt: str) -> Completion:
         return backend.complete(prompt, max_tokens=64, temperature=0.0)
 
-    if with_governance:
-        pass  # to come: breaker.call(...) around `call`, allocate_budget before, record_consumption after
     return call
+
+
+class Governance:
+    """The budget, breaker, ledger and tripwire pieces the fusion pipeline wraps a call with."""
+
+    def __init__(self, folder: Path) -> None:
+        cfg = load_config()
+        # caps far above the run, so every allocation is approved and measured the same way
+        roomy = cfg.energy_governance.model_copy(update={"budget_limits": BudgetLimits(
+            daily_token_limit=10**9, hourly_burst_limit=10**8, daily_cost_limit_usd=10**6, hourly_cost_limit_usd=10**6)})
+        self.controller = EnergyGovernanceController.from_config(roomy, f"sqlite:///{folder / 'ledger.db'}")
+        self.tripwire = BudgetTripwire.from_config(cfg.energy_governance.budget_tripwire, folder / "tripwire.json")
+        self.breaker = CircuitBreaker("bench", cfg.circuit_breakers.circuit_breakers["fusion_primary"])
+
+    def wrap(self, call: Callable[[str], Completion]) -> Callable[[str], Completion]:
+        def governed(prompt: str) -> Completion:
+            op = uuid.uuid4().hex
+            allocation = self.controller.allocate_budget("bench", 600, "medium", category="financial_operations",
+                                                         context={"scenario_complexity": 0.5}, operation_id=op)
+            assert allocation.approved, allocation.reason
+            completion = self.breaker.call(call, prompt)
+            self.controller.record_consumption(op, completion.total_tokens, True, cost_usd=completion.cost_usd)
+            self.tripwire.check_budget_breach(token_delta_pct(completion.total_tokens, 600))
+            return completion
+
+        return governed
 
 
 def bare_call(client: anthropic.Anthropic, model: str) -> Callable[[str], object]:
@@ -88,30 +118,34 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--latency-ms", type=float, default=200.0)
     parser.add_argument("--overhead-calls", type=int, default=300)
-    parser.add_argument("--governed", action="store_true", help="wrap calls with breaker + budget + ledger")
     args = parser.parse_args()
     logging.getLogger("cert").setLevel(logging.ERROR)
     config = load_config().llm
     model = config.anthropic.model
 
+    gov = Governance(Path(tempfile.mkdtemp(prefix="cert-bench-llm-")))
     with FakeMessagesAPI(latency_s=args.latency_ms / 1000.0) as api:
         ideal = args.calls / args.concurrency * args.latency_ms / 1000.0
         with governed_backend(api, config, args.concurrency) as backend:
-            wall = timed_concurrent(governed_call(backend, args.governed), args.calls, args.concurrency)
+            wall = timed_concurrent(gov.wrap(llm_call(backend)), args.calls, args.concurrency)
         with anthropic.Anthropic(api_key=KEY, base_url=api.base_url, max_retries=0) as client:
             bare_wall = timed_concurrent(bare_call(client, model), args.calls, args.concurrency)
 
     with FakeMessagesAPI(latency_s=0.0) as api:
         with governed_backend(api, config, 1) as backend, \
                 anthropic.Anthropic(api_key=KEY, base_url=api.base_url, max_retries=0) as client:
-            governed, bare = governed_call(backend, args.governed), bare_call(client, model)
-            per_call_ms(governed, 20), per_call_ms(bare, 20)  # warm-up
+            layer, bare = llm_call(backend), bare_call(client, model)
+            governed = gov.wrap(layer)
+            per_call_ms(governed, 20), per_call_ms(layer, 20), per_call_ms(bare, 20)  # warm-up
             governed_ms: list[float] = []
+            layer_ms: list[float] = []
             bare_ms: list[float] = []
             block = max(1, args.overhead_calls // 10)
-            for _ in range(10):  # interleave blocks so drift in machine load hits both alike
+            for _ in range(10):  # interleave blocks so drift in machine load hits all alike
                 governed_ms += per_call_ms(governed, block)
+                layer_ms += per_call_ms(layer, block)
                 bare_ms += per_call_ms(bare, block)
+    gov.controller.close()
 
     result = {
         "calls": args.calls,
@@ -122,12 +156,13 @@ def main() -> None:
         "wall_over_ideal": round(wall / ideal, 4),
         "bare_sdk_wall_over_ideal": round(bare_wall / ideal, 4),
         "governed_call_ms_median": round(statistics.median(governed_ms), 3),
+        "llm_layer_call_ms_median": round(statistics.median(layer_ms), 3),
         "bare_sdk_call_ms_median": round(statistics.median(bare_ms), 3),
         "governance_overhead_ratio": round(statistics.median(governed_ms) / statistics.median(bare_ms), 4),
         "governance_overhead_ms": round(statistics.median(governed_ms) - statistics.median(bare_ms), 3),
-        "governed_path": ["validation", "retry_loop", "token_bucket_limiter", "pricing", "metrics"]
-        + (["breaker", "budget", "ledger"] if args.governed else []),
-        "governed_flag": args.governed,
+        "llm_layer_overhead_ratio": round(statistics.median(layer_ms) / statistics.median(bare_ms), 4),
+        "governed_path": ["budget_allocation+ledger_reserve", "circuit_breaker", "validation", "retry_loop",
+                          "token_bucket_limiter", "pricing", "ledger_commit", "tripwire_state_file"],
     }
     print(f"wall {wall:.3f} s for {args.calls} calls x {args.latency_ms:g} ms at {args.concurrency} concurrent "
           f"(ideal {ideal:.3f} s); per call: governed {result['governed_call_ms_median']} ms, "
