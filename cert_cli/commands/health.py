@@ -9,18 +9,17 @@ the tripwire state file and the budget ledger under CERT_STATE_DIR are shared an
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
 from .._common import fail, handle_cert_errors, with_env_option
 
 
-@click.command("health", help="Print the system health (tripwire, budget ledger, breakers, SLOs).")
-@with_env_option
-@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-@click.option("--strict", is_flag=True, help="Exit 1 when degraded too, not only when unhealthy.")
-@handle_cert_errors
-def health_command(env: str | None, as_json: bool, strict: bool) -> None:
+@contextmanager
+def open_health_checker(env: str | None) -> Iterator[tuple[object, bool]]:
+    """The HealthChecker for this state dir, and whether a budget ledger exists; closes the ledger after."""
     from cert_core.config import get_settings, load_config
     from cert_core.governance import BudgetTripwire, EnergyGovernanceController, default_state_file
     from cert_core.safety import HealthChecker, ProductionSafetyManager
@@ -36,10 +35,20 @@ def health_command(env: str | None, as_json: bool, strict: bool) -> None:
     if settings.ledger_url or ledger_file.exists():  # do not create an empty ledger just to look at it
         energy = EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url)
     try:
-        report = HealthChecker(safety=safety, tripwire=tripwire, energy=energy).check()
+        yield HealthChecker(safety=safety, tripwire=tripwire, energy=energy), energy is not None
     finally:
         if energy is not None:
             energy.ledger.dispose()
+
+
+@click.command("health", help="Print the system health (tripwire, budget ledger, breakers, SLOs).")
+@with_env_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--strict", is_flag=True, help="Exit 1 when degraded too, not only when unhealthy.")
+@handle_cert_errors
+def health_command(env: str | None, as_json: bool, strict: bool) -> None:
+    with open_health_checker(env) as (checker, has_ledger):
+        report = checker.check()
 
     if as_json:
         click.echo(json.dumps(report.to_dict(), default=str, sort_keys=True))
@@ -50,7 +59,7 @@ def health_command(env: str | None, as_json: bool, strict: bool) -> None:
             click.echo(f"  {name}: {component.status}")
         for issue in report.issues:
             click.echo(f"  - {issue}")
-        if energy is None:
+        if not has_ledger:
             click.echo("  (no budget ledger yet: nothing has been allocated under this state dir)")
     if report.status == "unhealthy" or (strict and report.status == "degraded"):
         if as_json:  # stdout stays one JSON object
