@@ -58,6 +58,10 @@ def prepare_prefect_for_cli() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
+    if not os.environ.get("PREFECT_API_URL"):
+        # The ephemeral API runs in a subprocess that shares our stderr; at exit it logs event-flush
+        # errors and CancelledError tracebacks. Failures that matter reach us through the client.
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
 
 
 class _CertErrorsWithoutTraceback(logging.Filter):
@@ -81,8 +85,17 @@ def show_flow_progress() -> None:
             handler.addFilter(_CertErrorsWithoutTraceback())
 
 
+_NOISY_AT_EXIT = ("prefect", "uvicorn", "sqlalchemy", "asyncio", "httpx", "httpcore", "aiosqlite")
+
+
 def silence_shutdown_noise() -> None:
-    for name in ("prefect", "uvicorn", "sqlalchemy", "asyncio", "prefect.server", "prefect.events"):
+    """After our command finished: the ephemeral server's shutdown errors are noise, not news.
+
+    Child loggers such as prefect.server.services.* have levels of their own, so every existing
+    one is raised, not only the parents.
+    """
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in _NOISY_AT_EXIT]
+    for name in {*names, *_NOISY_AT_EXIT}:
         logging.getLogger(name).setLevel(logging.CRITICAL)
     logging.raiseExceptions = False
 

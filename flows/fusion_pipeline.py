@@ -23,7 +23,7 @@ from tasks.fusion import (
 )
 from tasks.routing import read_scenarios_task, validate_scenarios_task
 
-from ._runtime import chunked, current_run_id, resolve_results_dir
+from ._runtime import chunked, current_run_id, resolve_results_dir, start_run_logging
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ def fusion_pipeline(
     max_tokens: int | None = None,
     priority: str | None = None,
 ) -> FusionRunResult:
+    start_run_logging()
     logger = get_run_logger()
     run_id = current_run_id()
     out_dir = resolve_results_dir(results_dir)

@@ -15,7 +15,7 @@ from tasks.config import load_config_task
 from tasks.datasets import write_dataset_task
 from tasks.routing import publish_routing_summary_task, read_scenarios_task, route_chunk_task, validate_scenarios_task
 
-from ._runtime import chunked, current_run_id, resolve_results_dir
+from ._runtime import chunked, current_run_id, resolve_results_dir, start_run_logging
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ def route_scenarios(
     config_dir: str | None = None,
     chunk_size: int = 2000,
 ) -> RouteRunResult:
+    start_run_logging()
     logger = get_run_logger()
     run_id = current_run_id()
     out_dir = resolve_results_dir(results_dir)

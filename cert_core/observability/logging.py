@@ -54,6 +54,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, default=str)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to the current sys.stderr, which test runners and CLIs may swap after configuration."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", fmt: str = "json", stream=None) -> logging.Logger:
     """Configure the ``cert`` logger tree once; calling again replaces its handler."""
     logger = logging.getLogger("cert")
@@ -61,14 +73,14 @@ def configure_logging(level: str = "INFO", fmt: str = "json", stream=None) -> lo
     for handler in list(logger.handlers):
         if getattr(handler, "_cert_handler", False):
             logger.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler._cert_handler = True  # type: ignore[attr-defined]
     handler.addFilter(CorrelationFilter())
     handler.setFormatter(
         JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     logger.addHandler(handler)
-    logger.propagate = True
+    logger.propagate = False  # one line per record, not another copy through the root handlers
     return logger
 
 

@@ -46,6 +46,14 @@ def test_fault_run_keeps_every_scenario_and_the_rate_limit(tmp_path, fault_env, 
         for i in range(200)) + "\n")
     plan = FaultPlan(rate=0.3, seed=7, kinds={"rate_limited": 3, "overloaded": 2, "server_error": 2, "slow": 1})
     caplog.set_level(logging.DEBUG)
+    # cert_core's logger does not propagate once flows configure it, so listen to it directly too
+    cert_records: list[logging.LogRecord] = []
+    listener = logging.Handler(logging.DEBUG)
+    listener.emit = cert_records.append
+    cert_logger = logging.getLogger("cert")
+    cert_logger.addHandler(listener)
+    old_level = cert_logger.level
+    cert_logger.setLevel(logging.DEBUG)
     with FakeMessagesAPI(faults=plan, latency_s=0.01, slow_s=1.0, retry_after_s=0.1) as server:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
         result = fusion_pipeline(scenarios_path=str(scenarios), backend="anthropic", results_dir=str(tmp_path / "out"),
@@ -53,6 +61,8 @@ def test_fault_run_keeps_every_scenario_and_the_rate_limit(tmp_path, fault_env, 
         server.wait_idle()
         log = list(server.log)
 
+    cert_logger.removeHandler(listener)
+    cert_logger.setLevel(old_level)
     runs = pd.read_parquet(tmp_path / "out" / "fusion_runs")
     # every scenario exactly once, ok or an error with a reason
     assert sorted(runs["scenario_id"]) == [f"f{i:03d}" for i in range(200)]
@@ -70,7 +80,9 @@ def test_fault_run_keeps_every_scenario_and_the_rate_limit(tmp_path, fault_env, 
     assert server.max_in_window(window_s) <= RPM / 60 * window_s
 
     # the key appears nowhere a person or a pipeline could read it
-    texts = [r.getMessage() + str(r.__dict__) for r in caplog.records]
+    records = caplog.records + cert_records
+    assert any(r.name.startswith("cert.llm") for r in records)  # the grep really saw our logs
+    texts = [r.getMessage() + str(r.__dict__) for r in records]
     for part in (tmp_path / "out").rglob("*.parquet"):
         texts.append(part.read_bytes().decode("latin-1"))
     from prefect.client.orchestration import get_client
