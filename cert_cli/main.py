@@ -6,6 +6,7 @@ import click
 
 from .commands.config import config_group
 from .commands.metrics import metrics_group
+from .commands.trajectory import trajectory_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,6 +20,7 @@ def cli() -> None:
 
 cli.add_command(config_group)
 cli.add_command(metrics_group)
+cli.add_command(trajectory_group)
 
 
 def main() -> None:
