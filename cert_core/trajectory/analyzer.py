@@ -50,14 +50,16 @@ class TrajectorySettings:
                     **overrides) -> TrajectorySettings:
         section = config.trajectory
         model_id = model or section.model
-        return cls(
+        values = dict(
             model=model_id, device=section.device, load_in_8bit=section.load_in_8bit,
             batch_size=batch_size or section.batch_size, max_chain_length=section.max_chain_length,
             batch_timeout_s=section.batch_timeout_s, cache_size=section.cache_size,
             step_separator=section.step_separator, max_context_tokens=section.max_context_tokens,
             window_stride=section.window_stride, anomaly_percentile=section.anomaly_percentile,
-            thresholds=section.thresholds.get(model_id), **overrides,
+            thresholds=section.thresholds.get(model_id),
         )
+        values.update(overrides)
+        return cls(**values)
 
     @property
     def scoring_key(self) -> tuple:

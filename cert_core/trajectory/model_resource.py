@@ -89,6 +89,14 @@ class ModelResource:
         self.load_time_s: float | None = None
         self.memory_bytes: int | None = None
 
+    @classmethod
+    def wrap(cls, model: Any, tokenizer: Any, model_id: str = "in-memory") -> ModelResource:
+        """An already-built model (benchmarks, notebooks); unload just drops the references."""
+        resource = cls(model_id, device="cpu")
+        resource._model, resource._tokenizer = model.eval(), tokenizer
+        resource.device = next(model.parameters()).device
+        return resource
+
     # lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> ModelResource:
         self.load()

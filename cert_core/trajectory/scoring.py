@@ -162,13 +162,7 @@ class ChainScorer:
 
     # internals -------------------------------------------------------------------------------------
     def _run_windows(self, chains, encoded, results) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        windows = []
-        for i, enc in encoded.items():
-            first_target = max(1, enc.step_spans[0][0]) if enc.step_spans else 1  # question tokens are context
-            for begin, end, score_from in plan_windows(len(enc), self.max_context, self.stride):
-                if end > first_target:
-                    windows.append(_Window(i, begin, end, max(score_from, first_target)))
-        windows.sort(key=lambda w: (-w.length, w.chain, w.begin))  # length buckets, deterministic
+        windows = self._plan(encoded)
         scores = {i: (np.full(len(enc), np.nan), np.full(len(enc), np.nan)) for i, enc in encoded.items()}
         started = self.clock()
         for offset in range(0, len(windows), self.batch_size):
@@ -187,6 +181,16 @@ class ChainScorer:
                 self._fail_pending(chains, batch, results, "ScoringError", f"forward pass failed: {exc}")
         return scores
 
+    def _plan(self, encoded: dict[int, EncodedChain]) -> list[_Window]:
+        windows = []
+        for i, enc in encoded.items():
+            first_target = max(1, enc.step_spans[0][0]) if enc.step_spans else 1  # question tokens are context
+            for begin, end, score_from in plan_windows(len(enc), self.max_context, self.stride):
+                if end > first_target:
+                    windows.append(_Window(i, begin, end, max(score_from, first_target)))
+        windows.sort(key=lambda w: (-w.length, w.chain, w.begin))  # length buckets, deterministic
+        return windows
+
     def _fail_pending(self, chains, windows, results, error_type: str, message: str) -> None:
         for w in windows:
             if results[w.chain] is None:
@@ -204,7 +208,7 @@ class ChainScorer:
                 torch.cuda.empty_cache()
             return self.source.cpu_logits(ids, mask)
 
-    def _score_batch(self, batch: list[_Window], encoded, scores) -> None:
+    def _pad(self, batch: list[_Window], encoded) -> tuple[torch.Tensor, torch.Tensor]:
         width = max(w.length for w in batch)
         pad_id = getattr(self.source.tokenizer, "pad_token_id", None) or 0
         ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
@@ -212,6 +216,17 @@ class ChainScorer:
         for row, w in enumerate(batch):  # right padding: positions stay 0..n-1 for every row
             ids[row, : w.length] = torch.tensor(encoded[w.chain].input_ids[w.begin: w.end])
             mask[row, : w.length] = 1
+        return ids, mask
+
+    def padded_batches(self, chains: Sequence[ChainInput]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """The (input_ids, attention_mask) batches a score() call would run (for benchmarks)."""
+        encoded = {i: encode_chain(self.source.tokenizer, c.question, c.steps, self.separator)
+                   for i, c in enumerate(chains)}
+        windows = self._plan(encoded)
+        return [self._pad(windows[o: o + self.batch_size], encoded) for o in range(0, len(windows), self.batch_size)]
+
+    def _score_batch(self, batch: list[_Window], encoded, scores) -> None:
+        ids, mask = self._pad(batch, encoded)
         logits = self._forward(ids, mask)
         for row, w in enumerate(batch):
             # the logit at window position p predicts target position begin + p + 1
