@@ -58,11 +58,11 @@ def score_chunks(chunks: Sequence[Sequence[ChainInput]], settings: TrajectorySet
     by_chunk: dict[int, list[ChainResult]] = {}
     for done, future in enumerate(as_completed(list(futures)), start=1):
         index = futures[future]
-        state = future.state
-        if state.is_completed():
-            by_chunk[index] = future.result()
+        outcome = future.result(raise_on_failure=False)  # the chunk's results, or the exception it failed with
+        if not isinstance(outcome, BaseException):
+            by_chunk[index] = outcome
         else:
-            error = state.result(raise_on_failure=False)
+            error = outcome
             if isinstance(error, FATAL):
                 raise error
             error_type = "TimeoutExceeded" if isinstance(error, TimeoutError) else type(error).__name__

@@ -21,8 +21,11 @@ REPO = Path(__file__).resolve().parents[2]
 MODEL = "data/models/tiny-reasoner"
 
 
-def _write_chains(path: Path, n_good: int = 10) -> Path:
-    lines = (REPO / "data/trajectories/chains.jsonl").read_text(encoding="utf-8").splitlines()[:n_good]
+def _write_chains(path: Path, n_good: int = 10, salt: str = "") -> Path:
+    """Sample chains plus three bad lines; a salt changes the questions so no cached score applies."""
+    records = [json.loads(line) for line in
+               (REPO / "data/trajectories/chains.jsonl").read_text(encoding="utf-8").splitlines()[:n_good]]
+    lines = [json.dumps({**r, "question": r["question"] + salt}) for r in records]
     lines += [
         json.dumps({"chain_id": "one-step", "question": "Q", "steps": ["only"]}),
         json.dumps({"chain_id": "not-text", "question": "Q", "steps": ["ok", 3]}),
@@ -36,6 +39,20 @@ def _loads() -> float:
     return METRICS.registry.get_sample_value("cert_model_load_duration_seconds_count", {"model_name": MODEL}) or 0.0
 
 
+def _artifacts(run_id: str) -> dict:
+    """Artifacts of a flow run and its subflow (a closed client: Artifact.get leaks one)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(limit=50)
+        keyed = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["trajectory-summary", "trajectory-chains"])),
+            limit=50)
+    by_run = [a for a in found + keyed if str(a.flow_run_id) == run_id or a.type == "progress"]
+    return {a.key or f"{a.type}-{a.id}": a for a in by_run}
+
+
 def _rows(results_dir: Path, dataset: str, run_id: str) -> list[dict]:
     table = read_dataset(dataset, results_dir)
     table = table.filter(pc.equal(table["flow_run_id"], run_id))
@@ -43,8 +60,6 @@ def _rows(results_dir: Path, dataset: str, run_id: str) -> list[dict]:
 
 
 def test_thread_run_writes_each_chain_once_loads_the_model_once_and_publishes_artifacts(tmp_path):
-    from prefect.artifacts import Artifact
-
     reset_analyzers()
     loads_before = _loads()
     chains = _write_chains(tmp_path / "chains.jsonl")
@@ -60,10 +75,10 @@ def test_thread_run_writes_each_chain_once_loads_the_model_once_and_publishes_ar
     steps = _rows(tmp_path, "trajectory_steps", summary.run_id)
     assert len(steps) == sum(r["n_steps"] for r in ok)
     assert (summary.n_ok, summary.n_error) == (10, 3)
-    markdown = Artifact.get("trajectory-summary")
-    table = Artifact.get("trajectory-chains")
-    assert markdown is not None and "Trajectory scoring: 13 chains" in markdown.data
-    assert table is not None and "one-step" in str(table.data)
+    artifacts = _artifacts(summary.run_id)
+    assert "Trajectory scoring: 13 chains" in artifacts["trajectory-summary"].data
+    assert "one-step" in str(artifacts["trajectory-chains"].data)
+    assert any(a.type == "progress" and a.data == 100.0 for a in artifacts.values())
 
 
 def test_a_batch_past_its_timeout_becomes_timeout_rows_not_a_failed_run(tmp_path, config_dir):
@@ -71,7 +86,7 @@ def test_a_batch_past_its_timeout_becomes_timeout_rows_not_a_failed_run(tmp_path
     config = tmp_path / "fusion" / "trajectory.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("batch_timeout_s: 120.0", "batch_timeout_s: 1e-9"),
                       encoding="utf-8")
-    chains = _write_chains(tmp_path / "chains.jsonl", n_good=4)
+    chains = _write_chains(tmp_path / "chains.jsonl", n_good=4, salt=" (timeout test)")
     summary = trajectory_batch(chains_path=str(chains), model=MODEL, batch_size=1, chunk_size=4,
                                results_dir=str(tmp_path), config_dir=str(tmp_path / "fusion"))
     rows = _rows(tmp_path, "trajectory_chains", summary.run_id)
