@@ -108,7 +108,8 @@ def main() -> None:
         "per_step_prefix_tokens_per_s": round(few_tokens / prefix_s, 1),
         "single_pass_speedup": round(prefix_s / one_pass_s, 2),
         "peak_rss_mb": round(peak_rss_mb, 1),
-        "chains": len(chains), "chains_scored": scored_ok, "steps_per_chain": args.steps, "mean_chain_tokens": round(total_tokens / len(chains), 1),
+        "chains": len(chains), "chains_scored": scored_ok, "steps_per_chain": args.steps,
+        "mean_chain_tokens": round(total_tokens / len(chains), 1),
         "batch_size": args.batch_size, "batches": len(batches), "threads": torch.get_num_threads(),
         "model": "gpt2-small shape, random weights, fp32, cpu",
     }

@@ -52,12 +52,15 @@ def main() -> None:
     kinds = {}
     for line in Path(args.chains).read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
-        kinds[record.get("chain_id")] = record.get("corruption") or ("good" if record.get("bad_step") is None else "bad")
+        label = "good" if record.get("bad_step") is None else "bad"
+        kinds[record.get("chain_id")] = record.get("corruption") or label
     results = [r for r in analyzer.analyze(chain_file.chains, settings) if r.status == "ok"]
     good_scores = [r.max_anomaly_score for r in results if labels[r.chain_id] is None]
     bad = [r for r in results if labels[r.chain_id] is not None]
     bad_scores = [r.max_anomaly_score for r in bad]
-    roc_auc = float(mannwhitneyu(bad_scores, good_scores).statistic / (len(bad_scores) * len(good_scores)))
+    roc_auc = None  # needs both good and corrupted chains
+    if bad_scores and good_scores:
+        roc_auc = float(mannwhitneyu(bad_scores, good_scores).statistic / (len(bad_scores) * len(good_scores)))
     hits = [r.top_step == labels[r.chain_id] for r in bad]
     per_kind: dict[str, list[bool]] = defaultdict(list)
     for r, hit in zip(bad, hits):
@@ -68,12 +71,12 @@ def main() -> None:
     for kind, values in sorted(per_kind.items()):
         print(f"  {kind}: bad step ranked first in {sum(values)}/{len(values)}")
     print(json.dumps({
-        "roc_auc": round(roc_auc, 4),
-        "bad_step_top1": round(sum(hits) / len(hits), 4),
+        "roc_auc": None if roc_auc is None else round(roc_auc, 4),
+        "bad_step_top1": round(sum(hits) / len(hits), 4) if hits else None,
         "n_good": len(good_scores),
         "n_corrupted": len(bad),
-        "good_pass_rate": round(good_pass / len(good_scores), 4),
-        "corrupted_fail_rate": round(bad_fail / len(bad), 4),
+        "good_pass_rate": round(good_pass / len(good_scores), 4) if good_scores else None,
+        "corrupted_fail_rate": round(bad_fail / len(bad), 4) if bad else None,
         "per_corruption_top1": {k: round(sum(v) / len(v), 4) for k, v in sorted(per_kind.items())},
         "model": settings.model,
     }))

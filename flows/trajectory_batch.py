@@ -2,14 +2,14 @@
 
     settings -> check model -> read chains -> score chunks (thread pool or Dask) -> write -> artifacts
 
-Chunks of chains are the task unit (never one task per chain). A chunk whose task fails or times
-out becomes error rows for its chains (the per-batch timeout is enforced inside the scoring
-engine, between forward passes, because a running forward pass cannot be interrupted); a missing/unreadable input or an unknown model fails the run.
+Chunks of chains are the task unit (never one task per chain). A chunk whose task fails becomes
+error rows for its chains. The per-batch timeout is enforced inside the scoring engine, between
+forward passes (a running forward pass cannot be interrupted), and gives TimeoutExceeded rows.
+A missing or unreadable input, or an unknown model, fails the run with the CertError's message.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from pathlib import Path
 

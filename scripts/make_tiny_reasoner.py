@@ -3,9 +3,9 @@
     python scripts/make_tiny_reasoner.py            # data + tokenizer + model (a few CPU minutes)
     python scripts/make_tiny_reasoner.py --data-only
 
-Everything is seeded, so a rerun gives the same chains and (on the same torch build) the same
-weights. The chains are templated arithmetic word problems with worked steps. The sample file
-also holds labelled corruptions (`bad_step` = index of the corrupted step):
+Everything is seeded: a rerun gives the same chains, tokenizer and training batches (the weights
+match too on the same torch build and thread count). About 5 CPU-minutes for the defaults.
+The chains are templated arithmetic word problems with worked steps. The sample file also holds labelled corruptions (`bad_step` = index of the corrupted step):
   wrong_arithmetic  one result is off (later steps carry the wrong value on, as a real slip would)
   shuffled          a later step is moved up to an earlier position (bad_step = where it landed)
   off_topic         an unrelated sentence is inserted (bad_step = its index)

@@ -36,7 +36,8 @@ def analyzer(tiny_resource):
 
 def test_every_input_line_ends_as_exactly_one_result(tmp_path, analyzer):
     path = write_jsonl(tmp_path / "mixed.jsonl", [
-        {"chain_id": "good", "question": "Tom has 3 apples. How many?", "steps": ["Tom has 3 apples.", "The answer is 3."]},
+        {"chain_id": "good", "question": "Tom has 3 apples. How many?",
+         "steps": ["Tom has 3 apples.", "The answer is 3."]},
         {"chain_id": "one-step", "steps": ["alone"]},
         {"chain_id": "bad-type", "steps": ["ok", 5]},
         "{broken",
