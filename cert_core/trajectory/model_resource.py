@@ -22,6 +22,7 @@ from ..observability import METRICS, get_logger
 __all__ = ["ModelResource", "choose_device", "hub_offline", "release_shared_resources", "shared_resource"]
 
 log = get_logger("cert.trajectory.model_resource")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # relative model paths such as data/models/... start here
 
 
 def hub_offline() -> bool:
@@ -44,17 +45,26 @@ def _hub_cache_dir() -> str:
     return os.environ.get("HF_HUB_CACHE") or constants.HF_HUB_CACHE
 
 
+def _local_candidates(model_id: str) -> list[Path]:
+    """A relative path is tried from the working directory, then from the project root."""
+    path = Path(model_id).expanduser()
+    if path.is_absolute():
+        return [path]
+    return [path.resolve(), (PROJECT_ROOT / path).resolve()]
+
+
 def resolve_model_source(model_id: str) -> str:
     """A local directory, or a hub id found in the cache (or downloadable when online)."""
-    local = Path(model_id).expanduser()
-    if local.is_dir():
+    candidates = _local_candidates(model_id)
+    local = next((c for c in candidates if c.is_dir()), None)
+    if local is not None:
         if not (local / "config.json").is_file():
             raise ResourceLoadError(
-                f"model {model_id!r}: the directory {local.resolve()} has no config.json; point trajectory.model "
+                f"model {model_id!r}: the directory {local} has no config.json; point trajectory.model "
                 "(or --model) at a directory written by save_pretrained",
-                context={"model": model_id, "looked_in": [str(local.resolve())]},
+                context={"model": model_id, "looked_in": [str(local)]},
             )
-        return str(local.resolve())
+        return str(local)
     cached = None
     try:
         from huggingface_hub import try_to_load_from_cache
@@ -64,11 +74,12 @@ def resolve_model_source(model_id: str) -> str:
         cached = None
     if isinstance(cached, str) or not hub_offline():
         return model_id
+    places = list(dict.fromkeys(str(c) for c in candidates))
     raise ResourceLoadError(
-        f"model {model_id!r} not found: no local directory {local.resolve()} and not in the Hugging Face cache "
-        f"{_hub_cache_dir()} (HF_HUB_OFFLINE=1, so nothing is downloaded); set trajectory.model in "
+        f"model {model_id!r} not found: no local directory {' or '.join(places)} and not in the Hugging Face "
+        f"cache {_hub_cache_dir()} (HF_HUB_OFFLINE=1, so nothing is downloaded); set trajectory.model in "
         "configs/fusion/trajectory.yaml or pass --model with a local model directory",
-        context={"model": model_id, "looked_in": [str(local.resolve()), _hub_cache_dir()]},
+        context={"model": model_id, "looked_in": [*places, _hub_cache_dir()]},
     )
 
 

@@ -204,7 +204,7 @@ class ChainScorer:
             METRICS.gpu_oom_fallbacks.inc()
             log.warning("CUDA out of memory; scoring this batch on CPU",
                         extra={"model": self.source.model_id, "batch": int(ids.shape[0]), "width": int(ids.shape[1])})
-            if self.source.device.type == "cuda":
+            if torch.cuda.is_available():
                 torch.cuda.empty_cache()
             return self.source.cpu_logits(ids, mask)
 
@@ -236,8 +236,9 @@ class ChainScorer:
             step_logits = logits[row, first:last].float()
             targets = ids[row, first + 1: last + 1].to(step_logits.device)
             logp = torch.log_softmax(step_logits, dim=-1)
-            nll = -logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-            entropy = -(logp.exp() * logp).sum(-1)
+            # clamp: rounding in log_softmax can leave -1e-7 where the true value is 0
+            nll = (-logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)).clamp_min(0.0)
+            entropy = (-(logp.exp() * logp).sum(-1)).clamp_min(0.0)
             nll_arr, ent_arr = scores[w.chain]
             nll_arr[w.score_from: w.end] = nll.double().cpu().numpy()
             ent_arr[w.score_from: w.end] = entropy.double().cpu().numpy()
