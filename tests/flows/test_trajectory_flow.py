@@ -157,3 +157,25 @@ def test_dask_runner_gives_the_same_rows_as_the_thread_runner(tmp_path):
             assert x[column] == pytest.approx(y[column], abs=1e-5)
     assert [r["status"] for r in _rows(tmp_path, "trajectory_chains", dask.run_id)] == \
         [r["status"] for r in _rows(tmp_path, "trajectory_chains", thread.run_id)]
+
+
+def test_a_file_of_only_bad_lines_still_completes_with_one_error_row_each(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"chain_id": "a", "steps": ["x"]}\n[1, 2]\n', encoding="utf-8")
+    summary = trajectory_batch(chains_path=str(path), model=MODEL, results_dir=str(tmp_path))
+    rows = _rows(tmp_path, "trajectory_chains", summary.run_id)
+    assert [(r["chain_id"], r["error_type"]) for r in rows] == [("a", "InsufficientSteps"), ("line-2", "InvalidChain")]
+    assert _rows(tmp_path, "trajectory_steps", summary.run_id) == []
+
+
+def test_task_runner_choice():
+    from prefect.task_runners import ThreadPoolTaskRunner
+    from prefect_dask import DaskTaskRunner
+
+    from cert_core.errors import ConfigError
+    from flows.trajectory_batch import make_task_runner
+
+    assert isinstance(make_task_runner("thread"), ThreadPoolTaskRunner)
+    assert isinstance(make_task_runner("dask", "tcp://127.0.0.1:8786"), DaskTaskRunner)
+    with pytest.raises(ConfigError, match="use 'thread' or 'dask'"):
+        make_task_runner("ray")
