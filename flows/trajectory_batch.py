@@ -1,6 +1,6 @@
 """Flow: score a file of reasoning chains and publish trajectory_steps / trajectory_chains.
 
-    settings -> check model -> read chains -> score chunks (thread pool or Dask) -> write -> artifacts
+    settings -> check model -> [read chains -> score chunks] (thread pool or Dask) -> write -> artifacts
 
 Chunks of chains are the task unit (never one task per chain). A chunk whose task fails becomes
 error rows for its chains. The per-batch timeout is enforced inside the scoring engine, between
@@ -10,7 +10,6 @@ A missing or unreadable input, or an unknown model, fails the run with the CertE
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -21,7 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from cert_core.config import get_settings
 from cert_core.errors import ConfigError, ResourceLoadError
-from cert_core.trajectory import ChainInput, ChainResult, TrajectorySettings, chunk_failure_results, reject_results
+from cert_core.trajectory import ChainResult, TrajectorySettings, chunk_failure_results, reject_results
 from cert_core.trajectory.summary import TrajectoryRunSummary
 from tasks.trajectory import (
     check_model_task,
@@ -49,27 +48,32 @@ def make_task_runner(task_runner: str, dask_address: str | None = None, max_work
     raise ConfigError(f"unknown task runner {task_runner!r}; use 'thread' or 'dask'")
 
 
-@flow(name="trajectory-score-chunks", log_prints=False)
-def score_chunks(chunks: Sequence[Sequence[ChainInput]], settings: TrajectorySettings) -> list[ChainResult]:
-    """Map chunks onto scoring tasks; collect results as they finish and show progress."""
+@flow(name="trajectory-score-chains", log_prints=False)
+def score_chain_file(chains_path: str, settings: TrajectorySettings, chunk_size: int) -> list[ChainResult]:
+    """Read the file, map chunks onto scoring tasks, collect results as they finish, show progress.
+
+    It takes the path rather than the chains so that no chain text goes into flow-run parameters.
+    """
     logger = get_run_logger()
+    chain_file = read_chains_task(chains_path, settings.max_chain_length)
+    chunks = [chain_file.chains[i: i + chunk_size] for i in range(0, len(chain_file.chains), chunk_size)]
+    logger.info("scoring %d chains in %d chunks with %s", len(chain_file.chains), len(chunks), settings.model)
     progress = create_progress_artifact(0.0, description=f"Scoring {len(chunks)} chunks with {settings.model}")
     futures = {score_chunk_task.submit(chunk, settings): index for index, chunk in enumerate(chunks)}
     by_chunk: dict[int, list[ChainResult]] = {}
     for done, future in enumerate(as_completed(list(futures)), start=1):
         index = futures[future]
         outcome = future.result(raise_on_failure=False)  # the chunk's results, or the exception it failed with
-        if not isinstance(outcome, BaseException):
-            by_chunk[index] = outcome
-        else:
-            error = outcome
-            if isinstance(error, FATAL):
-                raise error
-            error_type = "TimeoutExceeded" if isinstance(error, TimeoutError) else type(error).__name__
-            by_chunk[index] = chunk_failure_results(chunks[index], settings.model, error_type, str(error))
+        if isinstance(outcome, FATAL):
+            raise outcome
+        if isinstance(outcome, BaseException):
+            error_type = "TimeoutExceeded" if isinstance(outcome, TimeoutError) else type(outcome).__name__
+            outcome = chunk_failure_results(chunks[index], settings.model, error_type, str(outcome))
+        by_chunk[index] = outcome
         update_progress_artifact(progress, 100.0 * done / len(chunks))
         logger.info("chunk %d/%d scored (%d chains)", done, len(chunks), len(chunks[index]))
-    return [result for index in range(len(chunks)) for result in by_chunk[index]]
+    scored = [result for index in range(len(chunks)) for result in by_chunk[index]]
+    return reject_results(chain_file.rejects, settings.model) + scored
 
 
 @flow(name="trajectory-batch")
@@ -90,13 +94,7 @@ def trajectory_batch(
     settings, config_version, default_chunk = resolve_settings_task(model, batch_size, env, config_dir)
     runner = make_task_runner(task_runner, dask_address)
     check_model_task(settings.model)
-    chain_file = read_chains_task(chains_path, settings.max_chain_length)
-    size = chunk_size or default_chunk
-    chunks = [chain_file.chains[i: i + size] for i in range(0, len(chain_file.chains), size)]
-    logger.info("scoring %d chains in %d chunks with %s (%s runner)", len(chain_file.chains),
-                len(chunks), settings.model, task_runner)
-    scored = score_chunks.with_options(task_runner=runner)(chunks, settings) if chunks else []
-    results = reject_results(chain_file.rejects, settings.model) + scored
+    results = score_chain_file.with_options(task_runner=runner)(chains_path, settings, chunk_size or default_chunk)
     outputs = write_results_task(results, results_dir or str(get_settings().results_dir), run_id, config_version)
     summary = publish_artifacts_task(results, run_id, chains_path, settings.model, outputs)
     logger.info("trajectory run done: %d ok, %d errors, %d passed, %d failed", summary.n_ok, summary.n_error,
