@@ -10,6 +10,7 @@ from .commands.health import health_command
 from .commands.limits import setup_limits
 from .commands.metrics import metrics_group
 from .commands.route import route
+from .commands.trajectory import trajectory_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,6 +28,7 @@ cli.add_command(health_command)
 cli.add_command(metrics_group)
 cli.add_command(route)
 cli.add_command(setup_limits)
+cli.add_command(trajectory_group)
 
 
 def main() -> None:

@@ -1,1 +1,34 @@
-__all__: list[str] = []
+"""Trajectory scoring: per-step perplexity, entropy and surprise of reasoning chains with a causal LM."""
+
+from .analyzer import TrajectoryAnalyzer, TrajectorySettings, chunk_failure_results, get_analyzer, reject_results
+from .cache import ScoreCache
+from .calibration import calibrate, store_thresholds
+from .chain_input import ChainFile, ChainInput, ChainReject, read_chains
+from .model_resource import ModelResource, release_shared_resources, shared_resource
+from .results import ChainResult, StepResult, chain_rows, step_rows
+from .scoring import ChainFailure, ChainScore, ChainScorer, StepScore
+
+__all__ = [
+    "ChainFailure",
+    "ChainFile",
+    "ChainInput",
+    "ChainReject",
+    "ChainResult",
+    "ChainScore",
+    "ChainScorer",
+    "ModelResource",
+    "ScoreCache",
+    "StepResult",
+    "StepScore",
+    "TrajectoryAnalyzer",
+    "TrajectorySettings",
+    "calibrate",
+    "chain_rows",
+    "chunk_failure_results",
+    "get_analyzer",
+    "read_chains",
+    "release_shared_resources",
+    "reject_results",
+    "shared_resource",
+    "step_rows",
+]

@@ -1,0 +1,124 @@
+"""Throughput of chain scoring on a gpt2-small-shaped model (random weights, fp32, CPU).
+
+    python benchmarks/bench_trajectory.py [--chains 16] [--batch-size 8] [--prefix-chains 2]
+
+Three measurements in one run, over the same chains (8 steps each, about 256 tokens):
+  scoring       ChainScorer.score: one forward per chain + log-softmax, nll gather, full-vocab entropy
+  raw forward   model(input_ids, attention_mask) over exactly the padded batches the scorer runs
+  prefixes      the seed's way: each step scored by its own forward over the growing prefix
+Last stdout line: {"score_over_raw_forward", "single_pass_speedup", "tokens_per_s", "peak_rss_mb", ...}.
+tokens_per_s counts chain tokens (question + steps) per second of scoring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def make_chains(n: int, steps: int, seed: int = 0):
+    """Chains of `steps` steps built from the sample file's sentences (about 30 tokens a step)."""
+    from cert_core.trajectory import ChainInput
+
+    rng = random.Random(seed)
+    lines = (REPO / "data/trajectories/chains.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    sentences = [s for r in records for s in r["steps"]]
+    chains = []
+    for i in range(n):
+        record = rng.choice(records)
+        body = tuple(" ".join(rng.sample(sentences, 3)) for _ in range(steps))
+        chains.append(ChainInput(f"bench-{i}", record["question"], body))
+    return chains
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def prefix_scoring(model, tokenizer, chain) -> None:
+    """The per-step approach: one forward per step over question + all steps so far."""
+    import torch
+
+    from cert_core.trajectory.encoding import encode_chain
+
+    enc = encode_chain(tokenizer, chain.question, chain.steps)
+    for start, end in enc.step_spans:
+        ids = torch.tensor([enc.input_ids[:end]])
+        with torch.inference_mode():
+            logits = model(input_ids=ids).logits[0, start - 1: end - 1].float()
+        logp = torch.log_softmax(logits, dim=-1)
+        _ = -logp.gather(-1, ids[0, start:end].unsqueeze(-1)).sum()
+        _ = -(logp.exp() * logp).sum(-1).mean()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chains", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--prefix-chains", type=int, default=2, help="chains timed the per-step way")
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args()
+
+    import torch
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+
+    from cert_core.trajectory import ChainScorer, ModelResource
+    from cert_core.trajectory.encoding import encode_chain
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(GPT2Config()).eval()  # gpt2-small shape: 12 x 768, vocab 50257, 1024 context
+    tokenizer = AutoTokenizer.from_pretrained(REPO / "data/models/tiny-reasoner")  # ids fit in the gpt2 vocab
+    source = ModelResource.wrap(model, tokenizer, "gpt2-small-random")
+    chains = make_chains(args.chains, args.steps)
+    lengths = [len(encode_chain(tokenizer, c.question, c.steps)) for c in chains]
+    total_tokens = sum(lengths)
+    scorer = ChainScorer(source, batch_size=args.batch_size)
+    batches = scorer.padded_batches(chains)
+
+    def raw_forward() -> None:
+        for ids, mask in batches:
+            source.logits(ids, mask)  # dropped at once, as the scorer drops each batch's logits
+
+    source.logits(*batches[-1])  # warm-up
+    _, raw_s = timed(raw_forward)
+    results, score_s = timed(lambda: scorer.score(chains))
+    scored_ok = sum(len(getattr(r, "steps", ())) == args.steps for r in results)
+
+    few = chains[: args.prefix_chains]
+    few_tokens = sum(lengths[: args.prefix_chains])
+    _, one_pass_s = timed(lambda: ChainScorer(source, batch_size=1).score(few))
+    _, prefix_s = timed(lambda: [prefix_scoring(model, tokenizer, c) for c in few])
+
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report = {
+        "tokens_per_s": round(total_tokens / score_s, 1),
+        "raw_forward_tokens_per_s": round(total_tokens / raw_s, 1),
+        "score_over_raw_forward": round(raw_s / score_s, 3),
+        "single_pass_tokens_per_s": round(few_tokens / one_pass_s, 1),
+        "per_step_prefix_tokens_per_s": round(few_tokens / prefix_s, 1),
+        "single_pass_speedup": round(prefix_s / one_pass_s, 2),
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "chains": len(chains), "chains_scored": scored_ok, "steps_per_chain": args.steps,
+        "mean_chain_tokens": round(total_tokens / len(chains), 1),
+        "batch_size": args.batch_size, "batches": len(batches), "threads": torch.get_num_threads(),
+        "model": "gpt2-small shape, random weights, fp32, cpu",
+    }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
