@@ -54,6 +54,7 @@ def prepare_prefect_for_cli() -> None:
     once our command has finished (see `silence_shutdown_noise`).
     """
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("CERT_LOG_FORMAT", "human")  # a person is reading; workers keep JSON
     # the first start in a new PREFECT_HOME takes ~17 s on 2 cores, longer when busy
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -20,6 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from cert_core.config import get_settings
 from cert_core.errors import ConfigError, ResourceLoadError
+from cert_core.observability import correlation_id
 from cert_core.trajectory import ChainResult, TrajectorySettings, chunk_failure_results, reject_results
 from cert_core.trajectory.summary import TrajectoryRunSummary
 from tasks.trajectory import (
@@ -30,6 +31,8 @@ from tasks.trajectory import (
     score_chunk_task,
     write_results_task,
 )
+
+from ._runtime import start_run_logging
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CHAINS = REPO / "data" / "trajectories" / "chains.jsonl"
@@ -89,14 +92,16 @@ def trajectory_batch(
     config_dir: str | None = None,
 ) -> TrajectoryRunSummary:
     """Score every chain in a JSONL file; each input chain ends in trajectory_chains exactly once."""
+    start_run_logging()
     logger = get_run_logger()
     run_id = str(flow_run.id or "local")
-    settings, config_version, default_chunk = resolve_settings_task(model, batch_size, env, config_dir)
-    runner = make_task_runner(task_runner, dask_address)
-    check_model_task(settings.model)
-    results = score_chain_file.with_options(task_runner=runner)(chains_path, settings, chunk_size or default_chunk)
-    outputs = write_results_task(results, results_dir or str(get_settings().results_dir), run_id, config_version)
-    summary = publish_artifacts_task(results, run_id, chains_path, settings.model, outputs)
+    with correlation_id(run_id):
+        settings, config_version, default_chunk = resolve_settings_task(model, batch_size, env, config_dir)
+        runner = make_task_runner(task_runner, dask_address)
+        check_model_task(settings.model)
+        results = score_chain_file.with_options(task_runner=runner)(chains_path, settings, chunk_size or default_chunk)
+        outputs = write_results_task(results, results_dir or str(get_settings().results_dir), run_id, config_version)
+        summary = publish_artifacts_task(results, run_id, chains_path, settings.model, outputs)
     logger.info("trajectory run done: %d ok, %d errors, %d passed, %d failed", summary.n_ok, summary.n_error,
                 summary.n_passed, summary.n_failed)
     return summary

@@ -48,9 +48,18 @@ def step_fuse() -> str:
     return f"{label}: {statuses} -> {Path(r.fusion_runs_path).parent.parent}\n    backend choice: {r.backend_reason}"
 
 
+def step_trajectory() -> str:
+    from flows.trajectory_batch import run_demo
+
+    s = run_demo(results_dir=RESULTS)
+    return (f"{s.n_ok} chains scored ({s.n_passed} passed, {s.n_failed} failed the quality check, {s.n_error} error rows) "
+            f"with {s.model} -> {RESULTS}/trajectory_chains")
+
+
 STEPS = [
     ("route scenarios to micro-overlays", step_route),
     ("fusion pipeline: route, budget, LLM call, tripwire", step_fuse),
+    ("trajectory analysis: per-step perplexity, entropy, surprise", step_trajectory),
 ]
 
 
@@ -60,6 +69,7 @@ def main() -> int:
     print(f"cert-flows demo: env {os.environ['CERT_ENV']}, results under {RESULTS}/, state in {os.environ['CERT_STATE_DIR']}")
     print(f"Prefect API: {os.environ.get('PREFECT_API_URL') or 'ephemeral (SQLite)'}")
     import flows.fusion_pipeline  # noqa: F401  (Prefect applies its logging config on import; adjust after)
+    import flows.trajectory_batch  # noqa: F401
 
     show_flow_progress()
     summary, failed = [], False

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import os
 
 import click
 
-from .._common import handle_cert_errors, prepare_prefect_for_cli, silence_shutdown_noise, with_env_option
+from .._common import (
+    handle_cert_errors,
+    prepare_prefect_for_cli,
+    show_flow_progress,
+    silence_shutdown_noise,
+    with_env_option,
+)
 
 
 _RUN_OPTIONS = (
@@ -31,10 +36,9 @@ def _run_options(func):
 
 def _run(chains, model, runner, dask_address, batch_size, chunk_size, results_dir, env) -> None:
     prepare_prefect_for_cli()
-    # a first ephemeral API start on a busy 2-core machine can take longer than Prefect's 20 s default
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     from flows.trajectory_batch import DEFAULT_CHAINS, trajectory_batch
 
+    show_flow_progress()
     try:
         summary = trajectory_batch(
             chains_path=chains or str(DEFAULT_CHAINS), model=model, batch_size=batch_size, task_runner=runner,

@@ -86,4 +86,5 @@ def configure_logging(level: str = "INFO", fmt: str = "json", stream=None) -> lo
 
 def get_logger(name: str) -> logging.Logger:
     """Loggers live under ``cert.`` so one configuration covers them all."""
-    return logging.getLogger(name if name.startswith("cert") else f"cert.{name}")
+    inside = name == "cert" or name.startswith("cert.")  # "cert_core.x" is not under "cert"
+    return logging.getLogger(name if inside else f"cert.{name}")
