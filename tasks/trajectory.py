@@ -21,7 +21,6 @@ from prefect.tasks import exponential_backoff
 from cert_core.config import load_config
 from cert_core.errors import ResourceError
 from cert_core.io import write_dataset
-from cert_core.observability import METRICS
 from cert_core.trajectory import (
     ChainFile,
     ChainInput,
@@ -76,8 +75,7 @@ def write_results_task(results: Sequence[ChainResult], results_dir: str, run_id:
         ("trajectory_steps", step_rows(results, run_id)),
         ("trajectory_chains", chain_rows(results, run_id, config_version, analyzed_at)),
     ):
-        part = write_dataset(dataset, rows, Path(results_dir), run_id)
-        METRICS.rows_written.labels(dataset=dataset).inc(part.rows)
+        part = write_dataset(dataset, rows, Path(results_dir), run_id)  # also counts rows_written
         written[dataset] = str(part.path)
     return written
 
