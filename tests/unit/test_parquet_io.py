@@ -72,3 +72,14 @@ def test_pandas_pyarrow_and_duckdb_read_the_dataset_folder(tmp_path):
 def test_reading_a_missing_dataset_gives_an_empty_typed_table(tmp_path):
     table = read_dataset("drift_events", tmp_path)
     assert table.num_rows == 0 and table.schema == SCHEMAS["drift_events"]
+
+
+def test_rows_written_is_counted_once_per_published_row(tmp_path):
+    from cert_core.observability import METRICS
+
+    counter = METRICS.rows_written.labels("fusion_runs")
+    before = counter._value.get()
+    write_dataset("fusion_runs", [_fusion_row(), _fusion_row(scenario_id="s2"), _fusion_row(scenario_id="s3")], tmp_path, "r")
+    with pytest.raises(InvalidInputError):
+        write_dataset("fusion_runs", [_fusion_row(status="bogus")], tmp_path, "r2")  # not published, not counted
+    assert counter._value.get() - before == 3
