@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.runtime import flow_run
 
 from cert_core.config import get_settings
@@ -40,3 +42,20 @@ def resolve_results_dir(results_dir: str | None) -> str:
 def chunked(items: Sequence[T], size: int) -> list[list[T]]:
     size = max(1, int(size))
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+class Progress:
+    """A Prefect progress artifact updated at most once per ``min_interval_s`` (each update is an
+    API round trip), and always at the end."""
+
+    def __init__(self, key: str, description: str, total: int, min_interval_s: float = 1.0) -> None:
+        self.total = max(1, total)
+        self.min_interval_s = min_interval_s
+        self._artifact = create_progress_artifact(0.0, key=key, description=description)
+        self._last = time.monotonic()
+
+    def advance(self, done: int) -> None:
+        now = time.monotonic()
+        if done >= self.total or now - self._last >= self.min_interval_s:
+            update_progress_artifact(self._artifact, 100.0 * min(done, self.total) / self.total)
+            self._last = now

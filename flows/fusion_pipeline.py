@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prefect import flow, get_run_logger, unmapped
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -23,7 +22,7 @@ from tasks.fusion import (
 )
 from tasks.routing import read_scenarios_task, validate_scenarios_task
 
-from ._runtime import chunked, current_run_id, resolve_results_dir, start_run_logging
+from ._runtime import Progress, chunked, current_run_id, resolve_results_dir, start_run_logging
 
 
 @dataclass(frozen=True)
@@ -59,12 +58,12 @@ def fusion_pipeline(
         name, model, reason = prepare_fusion_runtime_task(run_id, config, backend, max_tokens, priority)
         logger.info("LLM backend: %s (%s): %s", name.upper() if name == "simulated" else name, model, reason)
         try:
-            rows = read_scenarios_task(scenarios_path)
-            checked = validate_scenarios_task(quote(rows), config)
+            batch = read_scenarios_task(scenarios_path)
+            checked = validate_scenarios_task(quote(batch), config)
             # as many chunks as calls allowed in flight, so the limiter, not the chunking, sets the pace
             size = chunk_size or max(1, -(-len(checked.valid) // config.llm.rate_limits.max_in_flight))
             chunks = chunked(checked.valid, size)
-            progress = create_progress_artifact(0.0, key="fusion-progress", description="chunks processed")
+            progress = Progress("fusion-progress", "chunks processed", len(chunks))
             futures = fuse_chunk_task.map(
                 [quote(c) for c in chunks], unmapped(run_id), unmapped(config), unmapped(backend),
                 unmapped(max_tokens), unmapped(priority),
@@ -72,7 +71,7 @@ def fusion_pipeline(
             outcomes = []
             for done, future in enumerate(futures, start=1):
                 outcomes.extend(future.result())
-                update_progress_artifact(progress, 100.0 * done / max(1, len(chunks)))
+                progress.advance(done)
                 logger.info("processed chunk %d/%d (%d scenarios)", done, len(chunks), len(outcomes))
         finally:
             close_fusion_runtime_task(run_id)

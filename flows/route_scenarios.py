@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prefect import flow, get_run_logger, unmapped
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -15,7 +14,7 @@ from tasks.config import load_config_task
 from tasks.datasets import write_dataset_task
 from tasks.routing import publish_routing_summary_task, read_scenarios_task, route_chunk_task, validate_scenarios_task
 
-from ._runtime import chunked, current_run_id, resolve_results_dir, start_run_logging
+from ._runtime import Progress, chunked, current_run_id, resolve_results_dir, start_run_logging
 
 
 @dataclass(frozen=True)
@@ -28,13 +27,13 @@ class RouteRunResult:
     rejects_path: str
 
 
-@flow(name="route-scenarios", task_runner=ThreadPoolTaskRunner(max_workers=4), persist_result=False, log_prints=True)
+@flow(name="route-scenarios", task_runner=ThreadPoolTaskRunner(max_workers=2), persist_result=False, log_prints=True)
 def route_scenarios(
     scenarios_path: str = "data/scenarios/sample.jsonl",
     results_dir: str | None = None,
     env: str | None = None,
     config_dir: str | None = None,
-    chunk_size: int = 2000,
+    chunk_size: int = 2500,
 ) -> RouteRunResult:
     start_run_logging()
     logger = get_run_logger()
@@ -42,21 +41,21 @@ def route_scenarios(
     out_dir = resolve_results_dir(results_dir)
     with correlation_id(run_id):
         config = load_config_task(config_dir, env)
-        rows = read_scenarios_task(scenarios_path)
-        checked = validate_scenarios_task(quote(rows), config)
-        logger.info("validated %d rows: %d to route, %d rejected", len(rows), len(checked.valid), len(checked.rejects))
+        batch = read_scenarios_task(scenarios_path)
+        checked = validate_scenarios_task(quote(batch), config)
+        logger.info("validated %d rows: %d to route, %d rejected", len(batch.rows), len(checked.valid), len(checked.rejects))
 
         chunks = chunked(checked.valid, chunk_size)
-        progress = create_progress_artifact(0.0, key="routing-progress", description="chunks routed")
+        progress = Progress("routing-progress", "chunks routed", len(chunks))
         # quote(): bulk data is not walked by Prefect's dependency tracking (10k rows cost ~30 s)
         futures = route_chunk_task.map([quote(c) for c in chunks], unmapped(config))
         pairs = []
         for done, (chunk, future) in enumerate(zip(chunks, futures), start=1):
-            pairs.extend(zip(chunk, future.result()))
-            update_progress_artifact(progress, 100.0 * done / len(chunks))
+            pairs.extend(zip(chunk, future.result().decisions))
+            progress.advance(done)
             logger.info("routed chunk %d/%d (%d scenarios)", done, len(chunks), len(pairs))
         if not chunks:
-            update_progress_artifact(progress, 100.0)
+            progress.advance(1)
         decisions = [d for _, d in pairs]
 
         written_decisions = write_dataset_task.submit(

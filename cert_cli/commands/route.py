@@ -17,7 +17,7 @@ from .._common import (
 @click.option("--scenarios", "scenarios_path", required=True, type=click.Path(dir_okay=False), help=".jsonl, .yaml or .parquet file.")
 @click.option("--results-dir", default=None, type=click.Path(file_okay=False), help="Default: $CERT_RESULTS_DIR or data/results.")
 @click.option("--config-dir", default=None, type=click.Path(file_okay=False))
-@click.option("--chunk-size", default=2000, show_default=True, type=click.IntRange(min=1))
+@click.option("--chunk-size", default=2500, show_default=True, type=click.IntRange(min=1))
 @with_env_option
 @handle_cert_errors
 def route(scenarios_path: str, results_dir: str | None, config_dir: str | None, chunk_size: int, env: str | None) -> None:

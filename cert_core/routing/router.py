@@ -13,7 +13,8 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..config import CertConfig
@@ -136,6 +137,17 @@ class RuntimeRouter:
             decisions_made=sum(counts.values()),
             decisions_by_overlay=counts,
         )
+
+
+@dataclass(frozen=True)
+class RoutedChunk:
+    """The decisions for one chunk, in its order (a container so Prefect links it as one object)."""
+
+    decisions: list[RoutingDecision]
+
+
+def route_chunk(router: RuntimeRouter, scenarios: Sequence[Scenario]) -> RoutedChunk:
+    return RoutedChunk([router.route_scenario(s) for s in scenarios])
 
 
 _ROUTERS: dict[tuple[str, str], RuntimeRouter] = {}
