@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..config import CertConfig, CertSettings
+from ..errors import InvalidInputError
 from ..governance import BudgetTripwire, EnergyGovernanceController
 from ..governance.tripwire import default_state_file
 from ..llm import BackendChoice, RequestLimiter, select_backend
@@ -47,10 +48,17 @@ def build_runtime(
     max_tokens: int | None = None,
     priority: str | None = None,
 ) -> FusionRuntime:
-    """``wrap_complete(guarded_backend) -> CompleteFn`` lets the caller route calls through its retries."""
-    choice = select_backend(backend, config.llm, settings, limiter=limiter)
-    safety = ProductionSafetyManager.from_config(config.slo, config.circuit_breakers)
+    """``wrap_complete(guarded_backend) -> CompleteFn`` lets the caller route calls through its retries.
+
+    Run-wide settings are checked here, so a bad one fails the run once instead of every scenario.
+    """
     call = fusion_settings(config, max_tokens=max_tokens, priority=priority)
+    weights = config.energy_governance.allocation_strategies.priority_weights
+    if call.priority not in weights:
+        raise InvalidInputError(f"unknown priority {call.priority!r}; use one of {', '.join(weights)}")
+    safety = ProductionSafetyManager.from_config(config.slo, config.circuit_breakers)
+    safety.breakers.get(call.breaker)  # an unknown breaker name fails here, naming the configured ones
+    choice = select_backend(backend, config.llm, settings, limiter=limiter)
     guarded = GuardedBackend(choice.backend, safety.breakers.get(call.breaker))
     complete: CompleteFn = wrap_complete(guarded) if wrap_complete else guarded.complete
     pipeline = FusionPipeline(
