@@ -6,19 +6,8 @@ from prefect import task
 from prefect.cache_policies import NONE
 from prefect.tasks import exponential_backoff
 
-from cert_core.errors import InvalidInputError
 from cert_core.io import WrittenPart, write_dataset
-
-
-def _retry_io_only(task, task_run, state) -> bool:
-    # Failed expectations will fail again; only I/O hiccups are worth a retry.
-    try:
-        state.result()
-    except InvalidInputError:
-        return False
-    except Exception:
-        return True
-    return False
+from tasks.retry import retry_only_recoverable
 
 
 @task(
@@ -26,7 +15,7 @@ def _retry_io_only(task, task_run, state) -> bool:
     cache_policy=NONE,
     retries=2,
     retry_delay_seconds=exponential_backoff(backoff_factor=0.5),
-    retry_condition_fn=_retry_io_only,
+    retry_condition_fn=retry_only_recoverable,
 )
 def write_dataset_task(dataset: str, rows: list[dict], results_dir: str, run_id: str) -> WrittenPart:
     return write_dataset(dataset, rows, results_dir, run_id)

@@ -24,6 +24,7 @@ from prefect.tasks import exponential_backoff
 from cert_core.config.llm import LLMConfig, RateLimits
 from cert_core.errors import CertError, CircuitBreakerOpen, ConfigError, InvalidInputError, TimeoutExceeded
 from cert_core.llm import Completion, LLMBackend
+from tasks.retry import retry_only_recoverable
 
 __all__ = [
     "LimitSpec",
@@ -32,7 +33,6 @@ __all__ = [
     "configured_call_llm",
     "ensure_concurrency_limits",
     "limit_specs",
-    "retry_only_recoverable",
 ]
 
 
@@ -101,14 +101,6 @@ class PrefectRequestLimiter:
 
     def __repr__(self) -> str:
         return f"PrefectRequestLimiter(rpm={self.rpm_limit_name!r}, in_flight={self.in_flight_limit_name!r})"
-
-
-def retry_only_recoverable(task, task_run, state) -> bool:
-    """Prefect retries only what the inner loop could not fix; an open breaker or bad input never."""
-    error = state.result(raise_on_failure=False)
-    if isinstance(error, (CircuitBreakerOpen, InvalidInputError)):
-        return False
-    return isinstance(error, CertError) and bool(error.recoverable)
 
 
 @task(

@@ -19,7 +19,6 @@ from prefect.cache_policies import NO_CACHE
 from prefect.tasks import exponential_backoff
 
 from cert_core.config import load_config
-from cert_core.errors import ResourceError
 from cert_core.io import write_dataset
 from cert_core.trajectory import (
     ChainFile,
@@ -33,10 +32,7 @@ from cert_core.trajectory import (
 )
 from cert_core.trajectory.model_resource import resolve_model_source
 from cert_core.trajectory.summary import TrajectoryRunSummary, summarize, table_rows, worst_chains
-
-
-def _transient_only(task, task_run, state) -> bool:
-    return isinstance(state.data, ResourceError) and getattr(state.data, "recoverable", False)
+from tasks.retry import retry_only_recoverable
 
 
 @task(name="trajectory-settings", tags=["trajectory"], cache_policy=NO_CACHE, retries=0)
@@ -65,7 +61,7 @@ def score_chunk_task(chains: Sequence[ChainInput], settings: TrajectorySettings)
 
 @task(
     name="trajectory-write-results", tags=["trajectory", "parquet"], cache_policy=NO_CACHE, retries=2,
-    retry_delay_seconds=exponential_backoff(backoff_factor=1), retry_condition_fn=_transient_only,
+    retry_delay_seconds=exponential_backoff(backoff_factor=1), retry_condition_fn=retry_only_recoverable,
 )
 def write_results_task(results: Sequence[ChainResult], results_dir: str, run_id: str,
                        config_version: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, ResourceError
 from ..observability.metrics import METRICS
 from .expectations import require_valid
 from .schemas import schema_for
@@ -66,16 +66,23 @@ def write_dataset(
         require_valid(dataset, table)
     day = (partition_date or datetime.now(timezone.utc).date()).isoformat()
     folder = Path(results_dir) / dataset / f"date={day}"
-    folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"part-{_SAFE_PART.sub('_', run_id)}.parquet"
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=folder)
-    os.close(fd)
+    tmp = None
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=folder)
+        os.close(fd)
         pq.write_table(table, tmp)
         os.replace(tmp, final)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    except OSError as exc:
+        raise ResourceError(
+            f"cannot publish {dataset} to {folder}: {exc.strerror or exc}; check that the results dir "
+            "is a writable folder (--results-dir or CERT_RESULTS_DIR)",
+            context={"dataset": dataset, "folder": str(folder)},
+        ) from exc
+    finally:
+        if tmp is not None and Path(tmp).exists():
+            Path(tmp).unlink()
     METRICS.rows_written.labels(dataset).inc(table.num_rows)
     return WrittenPart(dataset, final, table.num_rows)
 

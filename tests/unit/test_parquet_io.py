@@ -83,3 +83,13 @@ def test_rows_written_is_counted_once_per_published_row(tmp_path):
     with pytest.raises(InvalidInputError):
         write_dataset("fusion_runs", [_fusion_row(status="bogus")], tmp_path, "r2")  # not published, not counted
     assert counter._value.get() - before == 3
+
+
+def test_an_unwritable_results_dir_is_a_recoverable_resource_error(tmp_path):
+    from cert_core.errors import ResourceError
+
+    not_a_folder = tmp_path / "results"
+    not_a_folder.write_text("a file where the results folder should be")
+    with pytest.raises(ResourceError, match="check that the results dir is a writable folder") as info:
+        write_dataset("fusion_runs", [_fusion_row()], not_a_folder, "r")
+    assert info.value.recoverable is True and isinstance(info.value.__cause__, OSError)
