@@ -14,7 +14,6 @@ from cert_core.routing.records import reject_rows
 from tasks.config import load_config_task
 from tasks.datasets import write_dataset_task
 from tasks.fusion import (
-    close_fusion_runtime_task,
     ensure_llm_limits_task,
     fuse_chunk_task,
     prepare_fusion_runtime_task,
@@ -55,26 +54,23 @@ def fusion_pipeline(
     with correlation_id(run_id):
         config = load_config_task(config_dir, env)
         ensure_llm_limits_task(config)
-        name, model, reason = prepare_fusion_runtime_task(run_id, config, backend, max_tokens, priority)
+        name, model, reason = prepare_fusion_runtime_task(config, backend, max_tokens, priority)
         logger.info("LLM backend: %s (%s): %s", name.upper() if name == "simulated" else name, model, reason)
-        try:
-            batch = read_scenarios_task(scenarios_path)
-            checked = validate_scenarios_task(quote(batch), config)
-            # as many chunks as calls allowed in flight, so the limiter, not the chunking, sets the pace
-            size = chunk_size or max(1, -(-len(checked.valid) // config.llm.rate_limits.max_in_flight))
-            chunks = chunked(checked.valid, size)
-            progress = Progress("fusion-progress", "chunks processed", len(chunks))
-            futures = fuse_chunk_task.map(
-                [quote(c) for c in chunks], unmapped(run_id), unmapped(config), unmapped(backend),
-                unmapped(max_tokens), unmapped(priority),
-            )
-            outcomes = []
-            for done, future in enumerate(futures, start=1):
-                outcomes.extend(future.result())
-                progress.advance(done)
-                logger.info("processed chunk %d/%d (%d scenarios)", done, len(chunks), len(outcomes))
-        finally:
-            close_fusion_runtime_task(run_id)
+        batch = read_scenarios_task(scenarios_path)
+        checked = validate_scenarios_task(quote(batch), config)
+        # as many chunks as calls allowed in flight, so the limiter, not the chunking, sets the pace
+        size = chunk_size or max(1, -(-len(checked.valid) // config.llm.rate_limits.max_in_flight))
+        chunks = chunked(checked.valid, size)
+        progress = Progress("fusion-progress", "chunks processed", len(chunks))
+        futures = fuse_chunk_task.map(
+            [quote(c) for c in chunks], unmapped(run_id), unmapped(config), unmapped(backend),
+            unmapped(max_tokens), unmapped(priority),
+        )
+        outcomes = []
+        for done, future in enumerate(futures, start=1):
+            outcomes.extend(future.result())
+            progress.advance(done)
+            logger.info("processed chunk %d/%d (%d scenarios)", done, len(chunks), len(outcomes))
         written = write_dataset_task.submit(
             "fusion_runs", quote([o.as_row(config.config_version, run_id) for o in outcomes]), out_dir, run_id
         )

@@ -1,12 +1,13 @@
-"""Fusion tasks: build the run's shared runtime, process chunks, publish the summary.
+"""Fusion tasks: check the run's runtime up front, process chunks, publish the summary.
 
-A flow run's chunks share one FusionRuntime (breakers, tripwire, ledger connections), kept in
-this process for the run and closed by `close_fusion_runtime_task`.
+The runtime (breakers, tripwire, ledger connections, backend) is a per-process resource built
+by cert_core on first use in whichever process runs the task, keyed by what defines it; these
+tasks hold nothing between task runs, so chunks run alike on threads, processes or Dask workers.
 """
 
 from __future__ import annotations
 
-import threading
+import hashlib
 from collections import Counter
 
 from prefect import task
@@ -15,24 +16,23 @@ from prefect.cache_policies import NONE
 
 from cert_core.config import CertConfig, get_settings
 from cert_core.fusion import FusionOutcome, FusionRuntime, build_runtime
+from cert_core.resources import process_resource
 from cert_core.routing.validation import ValidRow
 from tasks.llm import PrefectRequestLimiter, configured_call_llm, ensure_concurrency_limits
 
-_RUNTIMES: dict[str, FusionRuntime] = {}
-_LOCK = threading.Lock()
 
-
-def _runtime(run_id: str, config: CertConfig, backend: str | None, max_tokens: int | None, priority: str | None) -> FusionRuntime:
-    with _LOCK:
-        if run_id not in _RUNTIMES:
-            call_llm = configured_call_llm(config.llm)
-            _RUNTIMES[run_id] = build_runtime(
-                config, get_settings(), backend,
-                limiter=PrefectRequestLimiter(config.llm.rate_limits, strict=True),
-                wrap_complete=lambda guarded: lambda prompt, **kw: call_llm(guarded, prompt, **kw),
-                max_tokens=max_tokens, priority=priority,
-            )
-        return _RUNTIMES[run_id]
+def _runtime(config: CertConfig, backend: str | None, max_tokens: int | None, priority: str | None) -> FusionRuntime:
+    settings = get_settings()
+    key_value = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else ""
+    key = ("fusion", config.config_version, backend, max_tokens, priority, str(settings.state_dir),
+           settings.effective_ledger_url, settings.anthropic_base_url,
+           hashlib.sha256(key_value.encode()).hexdigest()[:12])
+    return process_resource(
+        key,
+        lambda: build_runtime(config, settings, backend, max_tokens=max_tokens, priority=priority,
+                              limiter=PrefectRequestLimiter(config.llm.rate_limits, strict=True)),
+        close=FusionRuntime.close,
+    )
 
 
 @task(name="ensure-llm-limits", cache_policy=NONE, retries=2, retry_delay_seconds=1)
@@ -41,26 +41,19 @@ def ensure_llm_limits_task(config: CertConfig) -> None:
 
 
 @task(name="prepare-fusion-runtime", cache_policy=NONE)
-def prepare_fusion_runtime_task(run_id: str, config: CertConfig, backend: str | None,
+def prepare_fusion_runtime_task(config: CertConfig, backend: str | None,
                                 max_tokens: int | None, priority: str | None) -> tuple[str, str, str]:
-    """Build the backend once up front, so a missing key fails the run before any chunk starts."""
-    choice = _runtime(run_id, config, backend, max_tokens, priority).choice
+    """Build the runtime up front, so a missing key fails the run before any chunk starts."""
+    choice = _runtime(config, backend, max_tokens, priority).choice
     return choice.name, choice.backend.model_id, choice.reason
 
 
 @task(name="fuse-chunk", cache_policy=NONE)
 def fuse_chunk_task(chunk: list[ValidRow], run_id: str, config: CertConfig, backend: str | None,
                     max_tokens: int | None, priority: str | None) -> list[FusionOutcome]:
-    pipeline = _runtime(run_id, config, backend, max_tokens, priority).pipeline
-    return [pipeline.process(row.scenario, operation_id=f"{run_id}:{row.scenario.id}") for row in chunk]
-
-
-@task(name="close-fusion-runtime", cache_policy=NONE)
-def close_fusion_runtime_task(run_id: str) -> None:
-    with _LOCK:
-        runtime = _RUNTIMES.pop(run_id, None)
-    if runtime is not None:
-        runtime.close()
+    pipeline = _runtime(config, backend, max_tokens, priority).pipeline
+    call = configured_call_llm(config.llm)
+    return [pipeline.process(row.scenario, operation_id=f"{run_id}:{row.scenario.id}", call=call) for row in chunk]
 
 
 @task(name="publish-fusion-summary", cache_policy=NONE)

@@ -11,8 +11,8 @@ from ..governance.tripwire import default_state_file
 from ..llm import BackendChoice, RequestLimiter, select_backend
 from ..routing.router import cached_router
 from ..safety import ProductionSafetyManager
-from .guarded_backend import GuardedBackend
-from .pipeline import CompleteFn, FusionPipeline, FusionSettings
+from ..llm.governed import GovernedLLM
+from .pipeline import FusionPipeline, FusionSettings
 
 
 @dataclass
@@ -21,13 +21,9 @@ class FusionRuntime:
 
     pipeline: FusionPipeline
     choice: BackendChoice
-    guarded: GuardedBackend
 
     def close(self) -> None:
-        self.pipeline.controller.close()
-        close = getattr(self.choice.backend, "close", None)
-        if callable(close):
-            close()
+        self.pipeline.llm.close()
 
 
 def fusion_settings(config: CertConfig, *, max_tokens: int | None = None, priority: str | None = None) -> FusionSettings:
@@ -44,13 +40,10 @@ def build_runtime(
     backend: str | None,
     *,
     limiter: RequestLimiter | None = None,
-    wrap_complete=None,
     max_tokens: int | None = None,
     priority: str | None = None,
 ) -> FusionRuntime:
-    """``wrap_complete(guarded_backend) -> CompleteFn`` lets the caller route calls through its retries.
-
-    Run-wide settings are checked here, so a bad one fails the run once instead of every scenario.
+    """Run-wide settings are checked here, so a bad one fails the run once instead of every scenario.
     """
     call = fusion_settings(config, max_tokens=max_tokens, priority=priority)
     weights = config.energy_governance.allocation_strategies.priority_weights
@@ -59,16 +52,17 @@ def build_runtime(
     safety = ProductionSafetyManager.from_config(config.slo, config.circuit_breakers)
     safety.breakers.get(call.breaker)  # an unknown breaker name fails here, naming the configured ones
     choice = select_backend(backend, config.llm, settings, limiter=limiter)
-    guarded = GuardedBackend(choice.backend, safety.breakers.get(call.breaker))
-    complete: CompleteFn = wrap_complete(guarded) if wrap_complete else guarded.complete
+    llm = GovernedLLM(
+        choice.backend,
+        EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url),
+        safety.breakers.get(call.breaker),
+    )
     pipeline = FusionPipeline(
         router=cached_router(config),
-        controller=EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url),
+        llm=llm,
         tripwire=BudgetTripwire.from_config(config.energy_governance.budget_tripwire, default_state_file(settings.state_dir)),
         safety=safety,
-        backend=choice.backend,
         base_params=config.overlay_params.as_dict(),
         settings=call,
-        complete=complete,
     )
-    return FusionRuntime(pipeline, choice, guarded)
+    return FusionRuntime(pipeline, choice)

@@ -16,15 +16,14 @@ Two token figures per call:
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ..errors import CertError, CircuitBreakerOpen
-from ..governance import BudgetTripwire, EnergyGovernanceController
-from ..llm import Completion, LLMBackend
+from ..errors import BudgetExceeded, CertError, CircuitBreakerOpen
+from ..governance import BudgetTripwire
+from ..llm.governed import CallLLM, GovernedLLM, direct_call, estimate_tokens
 from ..observability import get_logger
 from ..observability.metrics import METRICS
 from ..routing import RuntimeRouter, Scenario
@@ -32,9 +31,7 @@ from ..safety import CircuitBreaker, ProductionSafetyManager
 from .outcome import FusionOutcome
 
 log = get_logger(__name__)
-CompleteFn = Callable[..., Completion]
 BASELINE_MODES = {"baseline_only"}
-_CHARS_PER_TOKEN = 4
 
 
 @dataclass(frozen=True)
@@ -45,10 +42,6 @@ class FusionSettings:
     priority: str = "medium"
     breaker: str = "fusion_primary"
     system_prompt: str = "You are an operations engineer. Answer with a concrete, step-by-step plan."
-
-
-def estimate_tokens(text: str) -> int:
-    return max(1, math.ceil(len(text) / _CHARS_PER_TOKEN))
 
 
 def token_delta_pct(actual: int, baseline: int) -> float:
@@ -68,37 +61,35 @@ class FusionPipeline:
         self,
         *,
         router: RuntimeRouter,
-        controller: EnergyGovernanceController,
+        llm: GovernedLLM,
         tripwire: BudgetTripwire,
         safety: ProductionSafetyManager,
-        backend: LLMBackend,
         base_params: Mapping[str, str],
         settings: FusionSettings = FusionSettings(),
-        complete: CompleteFn | None = None,
     ) -> None:
         self.router = router
-        self.controller = controller
+        self.llm = llm
         self.tripwire = tripwire
         self.safety = safety
-        self.backend = backend
+        self.backend = llm.backend
         self.base_params = dict(base_params)
         self.settings = settings
-        self.breaker: CircuitBreaker = safety.breakers.get(settings.breaker)
-        # how the LLM is called; the Prefect layer injects its retrying task here
-        self._complete = complete or backend.complete
+        self.breaker: CircuitBreaker = llm.breaker
 
-    def process(self, scenario: Scenario, operation_id: str) -> FusionOutcome:
-        """Run one scenario; a CertError anywhere (ledger, routing, the call) becomes an error row."""
+    def process(self, scenario: Scenario, operation_id: str, call: CallLLM = direct_call) -> FusionOutcome:
+        """Run one scenario; a CertError anywhere (ledger, routing, the call) becomes an error row.
+
+        ``call`` makes the LLM call; the Prefect layer passes its retrying ``call-llm`` task."""
         started = time.perf_counter()
         try:
-            return self._process(scenario, operation_id, started)
+            return self._process(scenario, operation_id, started, call)
         except CertError as exc:
             log.warning("fusion failed for %s: %s", scenario.id, exc.message, extra={"error_type": exc.error_type})
             return self._finish(started, scenario_id=scenario.id, overlay=None, backend=self.backend.backend_name,
                                 model=self.backend.model_id, status="error", error_type=exc.error_type,
                                 error_message=exc.message)
 
-    def _process(self, scenario: Scenario, operation_id: str, started: float) -> FusionOutcome:
+    def _process(self, scenario: Scenario, operation_id: str, started: float, call: CallLLM) -> FusionOutcome:
         s = self.settings
         decision = self.router.route_scenario(scenario)
         overlay = decision.selected_overlay
@@ -110,27 +101,21 @@ class FusionPipeline:
                    backend=self.backend.backend_name, model=self.backend.model_id,
                    downgrade_active=not use_overlay and self.tripwire.is_downgrade_active())
 
-        allocation = self.controller.allocate_budget(
-            "overlay_fusion",
-            estimate_tokens(s.system_prompt + prompt) + s.max_tokens,  # the most this call can use
-            s.priority,
-            category=scenario.category,
-            context={"scenario_complexity": scenario.complexity, "overlay_type": overlay},
-            operation_id=operation_id,
-        )
-        if not allocation.approved:
-            return self._finish(started, status="denied", error_type="BudgetExceeded", error_message=allocation.reason, **row)
-
         try:
-            completion = self._complete(prompt, max_tokens=s.max_tokens, temperature=s.temperature, system=s.system_prompt)
+            completion = self.llm.complete(
+                prompt, operation_id=operation_id, max_tokens=s.max_tokens, temperature=s.temperature,
+                system=s.system_prompt, operation_type="overlay_fusion", priority=s.priority,
+                category=scenario.category,
+                context={"scenario_complexity": scenario.complexity, "overlay_type": overlay}, call=call,
+            )
+        except BudgetExceeded as exc:
+            return self._finish(started, status="denied", error_type="BudgetExceeded", error_message=exc.message, **row)
         except CertError as exc:
-            self.controller.release(operation_id)
             status = "circuit_open" if isinstance(exc, CircuitBreakerOpen) else "error"
             self.safety.record_fusion_metric("overlay_fusion", False, (time.perf_counter() - started) * 1000,
                                              error_type=exc.error_type, scenario_id=scenario.id)
             return self._finish(started, status=status, error_type=exc.error_type, error_message=exc.message, **row)
 
-        self.controller.record_consumption(operation_id, completion.total_tokens, True, cost_usd=completion.cost_usd)
         baseline = estimate_tokens(s.system_prompt + prompt) + s.expected_output_tokens
         delta = token_delta_pct(completion.total_tokens, baseline)
         breach = self.tripwire.check_budget_breach(

@@ -137,6 +137,9 @@ class AnthropicBackend:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def price(self, input_tokens: int, output_tokens: int) -> float:
+        return compute_cost(self.model_id, input_tokens, output_tokens, self._pricing)
+
     def __repr__(self) -> str:
         return f"AnthropicBackend(model={self.model_id!r}, base_url={self.base_url!r}, timeout_s={self.timeout_s:g})"
 

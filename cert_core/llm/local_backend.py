@@ -116,6 +116,9 @@ class LocalBackend:
         record_success(completion)
         return completion
 
+    def price(self, input_tokens: int, output_tokens: int) -> float:
+        return compute_cost("local", input_tokens, output_tokens, self._pricing)
+
     def __repr__(self) -> str:
         return f"LocalBackend(model={self.model_id!r}, max_new_tokens={self.max_new_tokens})"
 

@@ -27,3 +27,7 @@ class LLMBackend(Protocol):
     ) -> Completion:
         """Return a Completion or raise a CertError (InvalidInputError, an LLMError subclass, ...)."""
         ...
+
+    def price(self, input_tokens: int, output_tokens: int) -> float:
+        """USD for a call of this size on this backend's model (the budget ledger holds it up front)."""
+        ...

@@ -96,5 +96,8 @@ class SimulatedBackend:
         log.debug("simulated completion", extra={"backend": "simulated", "output_tokens": output_tokens})
         return completion
 
+    def price(self, input_tokens: int, output_tokens: int) -> float:
+        return compute_cost(self.model_id, input_tokens, output_tokens, self._pricing)
+
     def __repr__(self) -> str:
         return f"SimulatedBackend(seed={self.seed}, latency_ms={self.latency_ms:g})"

@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from cert_core.config.circuit_breakers import BreakerConfig
 from cert_core.errors import CircuitBreakerOpen, ServerError
-from cert_core.fusion import GuardedBackend
+from cert_core.llm.governed import GuardedBackend
 from cert_core.llm import AnthropicBackend, RetryPolicy, TokenBucketLimiter
 from cert_core.safety import CircuitBreaker, CircuitState
 from tests.support.fake_anthropic import FakeMessagesAPI, FaultPlan

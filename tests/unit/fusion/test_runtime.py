@@ -4,7 +4,8 @@ import pytest
 
 from cert_core.config import get_settings, load_config
 from cert_core.errors import InvalidInputError
-from cert_core.fusion import build_runtime, estimate_tokens, token_delta_pct
+from cert_core.fusion import build_runtime, token_delta_pct
+from cert_core.llm.governed import estimate_tokens
 from cert_core.routing import Scenario
 
 
@@ -32,7 +33,7 @@ def test_one_scenario_through_the_simulated_runtime(config_dir, settings):
         assert outcome.status == "ok" and outcome.backend == "simulated"
         assert outcome.overlay == "rollback_first" and outcome.circuit_state == "closed"
         assert outcome.input_tokens > estimate_tokens("refund rollback")  # the overlay text was sent
-        usage = runtime.pipeline.controller.ledger.usage()
+        usage = runtime.pipeline.llm.controller.ledger.usage()
         assert usage.daily_tokens == outcome.input_tokens + outcome.output_tokens  # consumption, not the reservation
     finally:
         runtime.close()
