@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..config.llm import ModelPrice
-from ..errors import CertError, ResourceLoadError
+from ..errors import CertError, InvalidInputError, ResourceLoadError
 from ..observability import METRICS, get_logger
 from .completion import Completion, Message, MessageLike
 from .observe import record_failure, record_success
@@ -80,7 +80,7 @@ class LocalBackend:
         try:
             with self._lock:
                 input_ids = self._prompt_ids(msgs, system)
-                budget = min(max_tokens, self.max_new_tokens)
+                budget = self._budget(int(input_ids.shape[1]), min(max_tokens, self.max_new_tokens))
                 sample = temperature > 0
                 if sample:
                     torch.manual_seed(self.seed)
@@ -118,6 +118,19 @@ class LocalBackend:
 
     def price(self, input_tokens: int, output_tokens: int) -> float:
         return compute_cost("local", input_tokens, output_tokens, self._pricing)
+
+    def _budget(self, prompt_tokens: int, wanted: int) -> int:
+        """New tokens that fit the model's context after the prompt; a prompt that leaves no room is bad input
+        (an IndexError inside generate otherwise, which would count against the circuit breaker)."""
+        config = self._model.config
+        context = getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None)
+        if not context:
+            return wanted
+        if prompt_tokens >= context:
+            raise InvalidInputError(
+                f"the prompt is {prompt_tokens} tokens, which fills the local model's context of {context} tokens; "
+                "shorten the prompt or use a model with a longer context", context={"model": self.model_id})
+        return min(wanted, context - prompt_tokens)
 
     def __repr__(self) -> str:
         return f"LocalBackend(model={self.model_id!r}, max_new_tokens={self.max_new_tokens})"

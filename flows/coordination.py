@@ -1,0 +1,163 @@
+"""Flows: coordination_baseline (independent agents + the vote control) and coordinated_run.
+
+    tasks.jsonl -> plan (arguments, tasks, cache keys) -> waves of tasks: per task the baseline (cached)
+    and each strategy (cached) at once -> rows (gamma, omega, gain_over_vote, consensus) ->
+    coordination_runs + agent_responses -> table and markdown artifacts
+
+Tasks are measured in waves of ``coordination.max_concurrent_tasks``. When a wave meets a cost cap
+(BudgetExceeded on hourly_cost or daily_cost), no further wave starts: their rows are
+``cost_limited`` and the work already done is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prefect import flow, get_run_logger
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
+
+from cert_core.config import CertConfig
+from cert_core.coordination import Failure, StrategySummary, TaskOutcome
+from cert_core.coordination.plan import CoordinationPlan, PlannedTask
+from cert_core.observability import correlation_id
+from tasks.config import load_config_task
+from tasks.coordination import (
+    baseline_task,
+    build_rows_task,
+    measured,
+    plan_coordination_task,
+    publish_coordination_summary_task,
+    strategy_task,
+)
+from tasks.datasets import write_dataset_task
+from tasks.fusion import ensure_llm_limits_task
+
+from ._runtime import Progress, chunked, current_run_id, resolve_results_dir, start_run_logging
+
+DEFAULT_TASKS = "data/coordination/tasks.jsonl"
+
+
+@dataclass(frozen=True)
+class CoordinationRunResult:
+    run_id: str
+    backend: str
+    backend_reason: str
+    model: str
+    judge: str
+    strategies: tuple[str, ...]
+    tasks: int
+    rejected: int
+    by_status: dict[str, int]
+    llm_calls: int
+    cost_usd: float
+    summaries: tuple[StrategySummary, ...]
+    coordination_runs_path: str
+    agent_responses_path: str
+
+
+def _outcome(future) -> object:
+    value = future.result(raise_on_failure=False)
+    return Failure.from_exception(value) if isinstance(value, BaseException) else value
+
+
+def _not_started(reason: str) -> Failure:
+    return Failure("BudgetExceeded", f"not started: {reason}; the work done before is kept", True)
+
+
+def _measure(plan: CoordinationPlan, config: CertConfig, run_id: str, backend: str, judge: str,
+             force_refresh: bool) -> list[TaskOutcome]:
+    logger = get_run_logger()
+    baseline = measured(baseline_task, config, force_refresh)
+    strategy = measured(strategy_task, config, force_refresh)
+    waves = chunked(plan.tasks, config.coordination.max_concurrent_tasks)
+    progress = Progress("coordination-progress", "tasks measured", len(plan.tasks))
+    outcomes: list[TaskOutcome] = []
+    stop: str | None = None
+    for wave in waves:
+        if stop is not None:
+            outcomes += [_skipped(p, stop) for p in wave]
+            continue
+        submitted = [(p, baseline.submit(p.baseline, run_id, config, backend, judge),
+                      [(r.strategy, strategy.submit(r, run_id, config, backend, judge)) for r in p.strategies])
+                     for p in wave]
+        for planned, b_future, s_futures in submitted:
+            outcome = TaskOutcome(planned.baseline.task, _outcome(b_future),
+                                  tuple((name, _outcome(f)) for name, f in s_futures))
+            outcomes.append(outcome)
+            limited = [m for m in (outcome.baseline, *(r for _, r in outcome.strategies))
+                       if isinstance(m, Failure) and m.cost_limited]
+            if limited and stop is None:
+                stop = f"a cost cap was reached ({limited[0].message[:160]})"
+                logger.warning("cost cap reached: no new tasks start; %s", limited[0].message)
+        progress.advance(len(outcomes))
+        logger.info("measured %d/%d tasks", len(outcomes), len(plan.tasks))
+    progress.advance(len(plan.tasks))
+    return outcomes
+
+
+def _skipped(planned: PlannedTask, reason: str) -> TaskOutcome:
+    failure = _not_started(reason)
+    return TaskOutcome(planned.baseline.task, failure, tuple((r.strategy, failure) for r in planned.strategies))
+
+
+def _run(tasks_path: str, num_agents: int, strategy: str | list[str], rounds: int, backend: str, judge: str,
+         force_refresh: bool, results_dir: str | None, env: str | None, config_dir: str | None) -> CoordinationRunResult:
+    start_run_logging()
+    logger = get_run_logger()
+    run_id = current_run_id()
+    out_dir = resolve_results_dir(results_dir)
+    with correlation_id(run_id):
+        config = load_config_task(config_dir, env)
+        ensure_llm_limits_task(config)
+        plan = plan_coordination_task(config, tasks_path, num_agents, strategy, rounds, backend, judge)
+        label = plan.backend.upper() if plan.backend == "simulated" else plan.backend
+        logger.info("LLM backend: %s (%s): %s; judge: %s; strategies: %s", label, plan.model, plan.backend_reason,
+                    plan.judge, ", ".join(plan.strategies))
+        outcomes = _measure(plan, config, run_id, backend, judge, force_refresh)
+        rows = build_rows_task(quote(outcomes), quote(plan), config, run_id)
+        runs = write_dataset_task.submit("coordination_runs", quote(rows.coordination_runs), out_dir, run_id)
+        calls = write_dataset_task.submit("agent_responses", quote(rows.agent_responses), out_dir, run_id)
+        paths = [str(runs.result().path), str(calls.result().path)]
+        publish_coordination_summary_task(quote(rows), quote(plan), paths)
+    by_status: dict[str, int] = {}
+    for row in rows.coordination_runs:
+        by_status[row["status"]] = by_status.get(row["status"], 0) + 1
+    return CoordinationRunResult(
+        run_id, plan.backend, plan.backend_reason, plan.model, plan.judge, plan.strategies, len(plan.tasks),
+        len(plan.rejects), by_status, sum(r["llm_calls"] for r in rows.coordination_runs),
+        round(sum(r["cost_usd"] for r in rows.coordination_runs), 6), rows.summaries, *paths,
+    )
+
+
+@flow(name="coordination-baseline", task_runner=ThreadPoolTaskRunner(max_workers=16), persist_result=False)
+def coordination_baseline(
+    tasks_path: str = DEFAULT_TASKS,
+    num_agents: int = 3,
+    backend: str = "auto",
+    judge: str = "auto",
+    force_refresh: bool = False,
+    results_dir: str | None = None,
+    env: str | None = None,
+    config_dir: str | None = None,
+) -> CoordinationRunResult:
+    """N independent agents per task, each answer judged (cached), and the majority-vote control."""
+    return _run(tasks_path, num_agents, "vote", 1, backend, judge, force_refresh, results_dir, env, config_dir)
+
+
+@flow(name="coordinated-run", task_runner=ThreadPoolTaskRunner(max_workers=16), persist_result=False)
+def coordinated_run(
+    tasks_path: str = DEFAULT_TASKS,
+    num_agents: int = 3,
+    strategy: str = "debate",
+    rounds: int = 2,
+    backend: str = "auto",
+    judge: str = "auto",
+    force_refresh: bool = False,
+    results_dir: str | None = None,
+    env: str | None = None,
+    config_dir: str | None = None,
+) -> CoordinationRunResult:
+    """One or more strategies ("debate", "sequential,parallel", "all") next to the vote control, each
+    against the baseline from the cache (or computed): gamma, omega, gain_over_vote, consensus_rate."""
+    return _run(tasks_path, num_agents, strategy, rounds, backend, judge, force_refresh, results_dir, env, config_dir)
