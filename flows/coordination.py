@@ -4,8 +4,9 @@
     and each strategy (cached) at once -> rows (gamma, omega, gain_over_vote, consensus) ->
     coordination_runs + agent_responses -> table and markdown artifacts
 
-Tasks are measured in waves of ``coordination.max_concurrent_tasks``. When a wave meets a cost cap
-(BudgetExceeded on hourly_cost or daily_cost), no further wave starts: their rows are
+Measurements (each task's baseline and each strategy) run at most max_in_flight // num_agents at
+once, so the calls in flight stay within the in-flight limit. When one meets a cost cap
+(BudgetExceeded on hourly_cost or daily_cost), no further measurement starts: their rows are
 ``cost_limited`` and the work already done is kept.
 """
 
@@ -14,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
+from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from cert_core.config import CertConfig
-from cert_core.coordination import Failure, StrategySummary, TaskOutcome
-from cert_core.coordination.plan import CoordinationPlan, PlannedTask
+from cert_core.coordination import BASELINE, Failure, StrategySummary, TaskOutcome
+from cert_core.coordination.plan import CoordinationPlan
 from cert_core.observability import correlation_id
 from tasks.config import load_config_task
 from tasks.coordination import (
@@ -33,7 +35,7 @@ from tasks.coordination import (
 from tasks.datasets import write_dataset_task
 from tasks.fusion import ensure_llm_limits_task
 
-from ._runtime import Progress, chunked, current_run_id, resolve_results_dir, start_run_logging
+from ._runtime import Progress, current_run_id, resolve_results_dir, start_run_logging
 
 DEFAULT_TASKS = "data/coordination/tasks.jsonl"
 
@@ -61,44 +63,44 @@ def _outcome(future) -> object:
     return Failure.from_exception(value) if isinstance(value, BaseException) else value
 
 
-def _not_started(reason: str) -> Failure:
-    return Failure("BudgetExceeded", f"not started: {reason}; the work done before is kept", True)
-
-
 def _measure(plan: CoordinationPlan, config: CertConfig, run_id: str, backend: str, judge: str,
              force_refresh: bool) -> list[TaskOutcome]:
+    """Every task's baseline and strategies, at most ``window`` measurements at once, so the calls in
+    flight stay within llm.rate_limits.max_in_flight; after a cost cap nothing new starts."""
     logger = get_run_logger()
-    baseline = measured(baseline_task, config, force_refresh)
-    strategy = measured(strategy_task, config, force_refresh)
-    waves = chunked(plan.tasks, config.coordination.max_concurrent_tasks)
-    progress = Progress("coordination-progress", "tasks measured", len(plan.tasks))
-    outcomes: list[TaskOutcome] = []
+    tasks = {BASELINE: measured(baseline_task, config, force_refresh),
+             "strategy": measured(strategy_task, config, force_refresh)}
+    jobs = [(i, r) for i, p in enumerate(plan.tasks) for r in (p.baseline, *p.strategies)]
+    window = max(1, config.llm.rate_limits.max_in_flight // plan.num_agents)
+    progress = Progress("coordination-progress", "measurements done", len(jobs))
+    results: dict[tuple[int, str], object] = {}
+    running: dict = {}
     stop: str | None = None
-    for wave in waves:
+    for i, request in [*jobs, (None, None)]:
+        while running and (request is None or len(running) >= window):  # wait for a slot (or, at the end, all)
+            future = next(as_completed(list(running)))
+            key = running.pop(future)
+            results[key] = value = _outcome(future)
+            if stop is None and isinstance(value, Failure) and value.cost_limited:
+                stop = f"a cost cap was reached ({value.message[:160]})"
+                logger.warning("cost cap reached: no new measurement starts; %s", value.message)
+            progress.advance(len(results))
+        if request is None:
+            break
         if stop is not None:
-            outcomes += [_skipped(p, stop) for p in wave]
+            results[(i, request.strategy)] = _not_started(stop)
             continue
-        submitted = [(p, baseline.submit(p.baseline, run_id, config, backend, judge),
-                      [(r.strategy, strategy.submit(r, run_id, config, backend, judge)) for r in p.strategies])
-                     for p in wave]
-        for planned, b_future, s_futures in submitted:
-            outcome = TaskOutcome(planned.baseline.task, _outcome(b_future),
-                                  tuple((name, _outcome(f)) for name, f in s_futures))
-            outcomes.append(outcome)
-            limited = [m for m in (outcome.baseline, *(r for _, r in outcome.strategies))
-                       if isinstance(m, Failure) and m.cost_limited]
-            if limited and stop is None:
-                stop = f"a cost cap was reached ({limited[0].message[:160]})"
-                logger.warning("cost cap reached: no new tasks start; %s", limited[0].message)
-        progress.advance(len(outcomes))
-        logger.info("measured %d/%d tasks", len(outcomes), len(plan.tasks))
-    progress.advance(len(plan.tasks))
-    return outcomes
+        task = tasks[BASELINE if request.strategy == BASELINE else "strategy"]
+        running[task.submit(request, run_id, config, backend, judge)] = (i, request.strategy)
+    progress.advance(len(jobs))
+    logger.info("measured %d tasks (%d measurements, %d at once)", len(plan.tasks), len(jobs), window)
+    return [TaskOutcome(p.baseline.task, results[(i, BASELINE)],
+                        tuple((r.strategy, results[(i, r.strategy)]) for r in p.strategies))
+            for i, p in enumerate(plan.tasks)]
 
 
-def _skipped(planned: PlannedTask, reason: str) -> TaskOutcome:
-    failure = _not_started(reason)
-    return TaskOutcome(planned.baseline.task, failure, tuple((r.strategy, failure) for r in planned.strategies))
+def _not_started(reason: str) -> Failure:
+    return Failure("BudgetExceeded", f"not started: {reason}; the work done before is kept", True)
 
 
 def _run(tasks_path: str, num_agents: int, strategy: str | list[str], rounds: int, backend: str, judge: str,
