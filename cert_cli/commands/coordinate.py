@@ -29,8 +29,8 @@ def _check_arguments(config_dir: str | None, env: str | None, agents: int, round
         fail(f"{exc.error_type}: {exc.message}", EXIT_BAD_CONFIG)
 
 
-def _ci(interval) -> str:
-    return f" [{interval.low:+.3f}, {interval.high:+.3f}]" if interval is not None else ""
+def _ci(interval, sign: str = "") -> str:
+    return f" [{interval.low:{sign}.3f}, {interval.high:{sign}.3f}]" if interval is not None else ""
 
 
 def _num(value: float | None, fmt: str = "{:.3f}") -> str:
@@ -77,7 +77,7 @@ def coordinate(tasks_path, agents, strategy, rounds, backend, judge, force_refre
     click.echo(f"  this run: {r.llm_calls} LLM calls, ${r.cost_usd:.4f}")
     for s in r.summaries:
         click.echo(f"  {s.strategy:<10} gamma {_num(s.mean_gamma)}{_ci(s.gamma_ci)} (n={s.gamma_n})  "
-                   f"gain over vote {_num(s.mean_gain_over_vote, '{:+.3f}')}{_ci(s.gain_ci)}  "
+                   f"gain over vote {_num(s.mean_gain_over_vote, '{:+.3f}')}{_ci(s.gain_ci, '+')}  "
                    f"calls {s.llm_calls}  ok {s.ok}/{s.tasks}")
     click.echo(f"  coordination_runs -> {r.coordination_runs_path}")
     click.echo(f"  agent_responses   -> {r.agent_responses_path}")

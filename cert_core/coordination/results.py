@@ -83,7 +83,8 @@ class CoordinationRow:
             "run_id": run_id, "task_id": self.task_id, "strategy": self.strategy, "num_agents": num_agents,
             "backend": backend, "model": model,
             "baseline_quality": m and m.baseline_quality, "best_baseline_quality": m and m.best_baseline_quality,
-            "coordinated_quality": m and m.coordinated_quality, "vote_quality": m and m.vote_quality,
+            "coordinated_quality": m and m.coordinated_quality,
+            "coordinated_quality_std": m and m.coordinated_quality_std, "vote_quality": m and m.vote_quality,
             "gamma": m and m.gamma, "omega": m and m.omega, "gain_over_vote": m and m.gain_over_vote,
             "consensus_rate": m and m.consensus_rate, "judge_error": m and m.judge_error,
             "consensus_truncated": self.consensus_truncated, "arbitration": self.arbitration,
@@ -122,7 +123,7 @@ def _metrics(task: CoordinationTask, result: StrategyResult, baseline: BaselineM
     return CoordinationMetrics(
         task.id, task.task, result.strategy, result.num_agents, gamma, omega, gain, result.consensus_rate,
         baseline.mean_quality, baseline.best_quality, coordinated, vote.judgement.quality, result.final_answer,
-        result.agent_responses, _judge_error(result, baseline),
+        result.agent_responses, _judge_error(result, baseline), result.judgement.std,
     )
 
 
@@ -167,7 +168,8 @@ def evaluate_task(outcome: TaskOutcome, config: CoordinationConfig, run_id: str)
 def _without_baseline(task: CoordinationTask, result: StrategyResult) -> CoordinationMetrics:
     return CoordinationMetrics(task.id, task.task, result.strategy, result.num_agents, None, None, None,
                                result.consensus_rate, None, None, result.judgement.quality, None,
-                               result.final_answer, result.agent_responses, result.judgement.error)
+                               result.final_answer, result.agent_responses, result.judgement.error,
+                               result.judgement.std)
 
 
 def _failed(task_id: str, strategy: str, failure: Failure, calls: tuple[AgentResponse, ...]) -> CoordinationRow:

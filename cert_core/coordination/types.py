@@ -168,6 +168,7 @@ class CoordinationMetrics:
     coordinated_response: str
     agent_responses: tuple[AgentResponse, ...]
     judge_error: str | None = None
+    coordinated_quality_std: float | None = None  # across judge repeats
     timestamp: datetime = field(default_factory=_now)
 
     def is_coordination_effective(self) -> bool:
@@ -185,6 +186,7 @@ class CoordinationMetrics:
             "baseline_quality": self.baseline_quality,
             "best_baseline_quality": self.best_baseline_quality,
             "coordinated_quality": self.coordinated_quality,
+            "coordinated_quality_std": self.coordinated_quality_std,
             "vote_quality": self.vote_quality,
             "coordination_effective": self.is_coordination_effective(),
             "judge_error": self.judge_error,

@@ -79,6 +79,7 @@ COORDINATION_RUNS = _schema(
     ("baseline_quality", F64, True),
     ("best_baseline_quality", F64, True),
     ("coordinated_quality", F64, True),
+    ("coordinated_quality_std", F64, True),  # across judge_repeats (0.0 for one repeat)
     ("vote_quality", F64, True),
     ("gamma", F64, True),
     ("omega", F64, True),

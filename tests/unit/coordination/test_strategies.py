@@ -61,7 +61,8 @@ def test_sequential_chain_sees_the_previous_output(make):
 
 def test_parallel_agents_answer_at_once_then_the_aggregator_combines(make):
     barrier = threading.Barrier(3, timeout=10)  # breaks (and fails the calls) unless all three are in flight
-    script = CoordinationScript({TASK.task: "42"}, wrong=frozenset({3}))
+    task = CoordinationTask("tp", "What is 617 * 2?", "1234")  # answers no other test encodes
+    script = CoordinationScript({task.task: "1234"}, wrong=frozenset({3}), wrong_answer="1233")
 
     def concurrent(body):
         if "agent" in (body.get("system") or "") and "Agent answers:" not in body["messages"][0]["content"]:
@@ -69,10 +70,14 @@ def test_parallel_agents_answer_at_once_then_the_aggregator_combines(make):
         return script(body)
 
     runtime = make(concurrent)
-    r = measure_strategy(request(runtime, "parallel"), runtime, run_id="run-1")
+    before = (runtime.embeddings.stats.model_calls, runtime.embeddings.stats.texts_encoded)
+    r = measure_strategy(request(runtime, "parallel", task=task), runtime, run_id="run-1")
+    stats = runtime.embeddings.stats
+    # consensus of the three answers: one batched encode (the two identical answers encoded once)
+    assert (stats.model_calls - before[0], stats.texts_encoded - before[1]) == (1, 2)
     assert [c.agent_id for c in r.calls][-1] == "aggregator" and len(r.calls) == 4
     aggregate = script.requests[-1]["text"]
-    assert "Agent 1: Working it out" in aggregate and "Agent 3: I think it is 41" in aggregate
+    assert "Agent 1: Working it out" in aggregate and "Agent 3: I think it is 1233" in aggregate
     assert r.arbitration == "aggregator" and r.judgement.quality == 1.0 and len(r.agent_responses) == 3
 
 
