@@ -9,10 +9,10 @@ from .agents import AgentCaller, CallLog, CallSpec, is_cost_limited
 from .judges import LLMJudge, ReferenceJudge
 from .measure import measure_baseline, measure_strategy, vote_control
 from .requests import BASELINE, MeasurementRequest, make_request, parse_strategies, stable_key, validate_run
-from .results import CoordinationRow, Failure, TaskOutcome, evaluate_task, gamma_omega_gain
+from .results import CoordinationRow, Failure, TaskOutcome, agent_response_rows, evaluate_task, gamma_omega_gain
 from .runtime import CoordinationRuntime, build_runtime, resolve_judge
 from .strategies import STRATEGIES, Strategy, get_strategy
-from .summary import StrategySummary, agent_response_rows, summarize
+from .summary import StrategySummary, summarize
 from .task_source import TaskFile, TaskReject, read_tasks
 from .types import (
     AgentResponse,

@@ -27,7 +27,7 @@ from .types import (
     StrategyResult,
 )
 
-__all__ = ["CoordinationRow", "Failure", "TaskOutcome", "evaluate_task", "gamma_omega_gain"]
+__all__ = ["CoordinationRow", "Failure", "TaskOutcome", "agent_response_rows", "evaluate_task", "gamma_omega_gain"]
 
 
 @dataclass(frozen=True)
@@ -175,3 +175,19 @@ def _without_baseline(task: CoordinationTask, result: StrategyResult) -> Coordin
 def _failed(task_id: str, strategy: str, failure: Failure, calls: tuple[AgentResponse, ...]) -> CoordinationRow:
     return CoordinationRow(task_id, strategy, failure.status, None, None, None, None, calls, 0.0, None, None,
                            failure.error_type, failure.message)
+
+
+def agent_response_rows(rows: Sequence[CoordinationRow], *, run_id: str, config_version: str,
+                        created_at: datetime) -> list[dict[str, Any]]:
+    """Every call this run made (agents, aggregator, judge), once, with tokens, cost and latency."""
+    out = []
+    for row in rows:
+        for c in row.calls:
+            out.append({
+                "run_id": run_id, "task_id": row.task_id, "phase": c.phase, "agent_id": c.agent_id,
+                "round": c.round, "response": c.response, "quality": c.quality, "input_tokens": c.input_tokens,
+                "output_tokens": c.output_tokens, "cost_usd": c.cost_usd, "latency_ms": c.latency_ms,
+                "strategy": c.strategy, "quality_std": c.quality_std, "judge_error": c.judge_error,
+                "model": c.model, "call_tag": c.tag, "config_version": config_version, "created_at": created_at,
+            })
+    return out

@@ -12,7 +12,6 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -20,7 +19,7 @@ import numpy as np
 from .results import CoordinationRow
 from .types import RunStatus
 
-__all__ = ["Interval", "StrategySummary", "agent_response_rows", "bootstrap_mean", "summarize"]
+__all__ = ["Interval", "StrategySummary", "bootstrap_mean", "summarize"]
 
 
 @dataclass(frozen=True)
@@ -108,20 +107,4 @@ def summarize(rows: Sequence[CoordinationRow], *, resamples: int = 2000, seed: i
             llm_calls=len(calls), input_tokens=sum(c.input_tokens for c in calls),
             output_tokens=sum(c.output_tokens for c in calls), cost_usd=sum(c.cost_usd for c in calls),
         ))
-    return out
-
-
-def agent_response_rows(rows: Sequence[CoordinationRow], *, run_id: str, config_version: str,
-                        created_at: datetime) -> list[dict[str, Any]]:
-    """Every call this run made (agents, aggregator, judge), once, with tokens, cost and latency."""
-    out = []
-    for row in rows:
-        for c in row.calls:
-            out.append({
-                "run_id": run_id, "task_id": row.task_id, "phase": c.phase, "agent_id": c.agent_id,
-                "round": c.round, "response": c.response, "quality": c.quality, "input_tokens": c.input_tokens,
-                "output_tokens": c.output_tokens, "cost_usd": c.cost_usd, "latency_ms": c.latency_ms,
-                "strategy": c.strategy, "quality_std": c.quality_std, "judge_error": c.judge_error,
-                "model": c.model, "call_tag": c.tag, "config_version": config_version, "created_at": created_at,
-            })
     return out
