@@ -77,6 +77,8 @@ def step_coordinate() -> str:
              f"{r.llm_calls} LLM calls -> {Path(r.coordination_runs_path).parent.parent}"]
     for s in r.summaries:
         ci = f" [{s.gamma_ci.low:.3f}, {s.gamma_ci.high:.3f}]" if s.gamma_ci else ""
+        if s.gamma_n == 0:
+            ci = " (undefined: no task had a non-zero judged baseline)"
         lines.append(f"    {s.strategy:<10} gamma {num(s.mean_gamma)}{ci} (n={s.gamma_n}, pooled {num(s.pooled_gamma)})"
                      f"  gain_over_vote {num(s.mean_gain_over_vote, '{:+.3f}')}  quality {num(s.mean_quality)}")
     return "\n".join(lines)

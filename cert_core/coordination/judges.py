@@ -18,6 +18,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Protocol
 
 from ..config.coordination import JudgeSettings
@@ -66,7 +67,7 @@ class ReferenceJudge:
         self.embeddings = embeddings
 
     def identity(self) -> str:
-        return f"reference:numeric-1e-9:exact-normalised:cosine:{self.embeddings.model_path.rsplit('/', 1)[-1]}"
+        return f"reference:numeric-1e-9:exact-normalised:cosine:{Path(self.embeddings.model_path).parent.name}"
 
     def judge(self, task: CoordinationTask, answers: Sequence[str], caller: AgentCaller | None = None,
               tag: str = "") -> list[Judgement]:

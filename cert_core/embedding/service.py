@@ -64,7 +64,7 @@ class EmbeddingService:
         texts = [t if isinstance(t, str) else str(t) for t in texts]
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-            self.stats.cache_hits += len(texts) - sum(1 for t in texts if t in missing)
+            self.stats.cache_hits += sum(1 for t in texts if t in self._cache)
             if missing:
                 vectors = self.model.encode(missing, batch_size=max(1, len(missing)), normalize_embeddings=True,
                                             convert_to_numpy=True, show_progress_bar=False)
