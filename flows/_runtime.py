@@ -1,21 +1,48 @@
-"""Small helpers every flow uses: the run id, default folders, chunking."""
+"""What every flow uses, so the three flows read alike (docs/architecture.md):
+
+    run_id = current_run_id(); with correlation_id(run_id): config = load_config_task(...)
+    chunks = chunked(items, size)
+    with make_task_runner(task_runner, dask_address, workers) as runner:  # a flow parameter picks it
+        results = gather_chunks(X_chunk_task, chunks, "x-progress", runner=runner, config=config)
+    write_dataset_task.submit(...) per dataset, then publish_X_summary_task(...)
+"""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from prefect import Task, get_run_logger, unmapped
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.futures import as_completed
 from prefect.runtime import flow_run
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from cert_core.config import get_settings
+from cert_core.errors import ConfigError
 from cert_core.observability import configure_logging
 
-T = TypeVar("T")
+from ._runners import RUNNERS, RunnerName
 
+__all__ = [
+    "RUNNERS",
+    "Progress",
+    "RunnerName",
+    "chunked",
+    "current_run_id",
+    "gather_chunks",
+    "make_task_runner",
+    "resolve_results_dir",
+    "start_run_logging",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 _logging_ready = threading.Event()
 
@@ -44,6 +71,23 @@ def chunked(items: Sequence[T], size: int) -> list[list[T]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
+def make_task_runner(name: str, dask_address: str | None = None, max_workers: int = 2) -> TaskRunner:
+    """A thread pool of ``max_workers``, or prefect-dask's DaskTaskRunner: the scheduler at
+    ``dask_address``, else a process LocalCluster with as many task slots in all (one worker
+    process per core at most, the slots shared out as threads)."""
+    if name == "thread":
+        return ThreadPoolTaskRunner(max_workers=max_workers)
+    if name == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        processes = max(1, min(max_workers, os.cpu_count() or 1))
+        return DaskTaskRunner(cluster_kwargs={"n_workers": processes, "processes": True,
+                                              "threads_per_worker": -(-max_workers // processes)})
+    raise ConfigError(f"unknown task runner {name!r}; use {' or '.join(repr(r) for r in RUNNERS)}")
+
+
 class Progress:
     """A Prefect progress artifact updated at most once per ``min_interval_s`` (each update is an
     API round trip), and always at the end."""
@@ -59,3 +103,38 @@ class Progress:
         if done >= self.total or now - self._last >= self.min_interval_s:
             update_progress_artifact(self._artifact, 100.0 * min(done, self.total) / self.total)
             self._last = now
+
+
+def gather_chunks(
+    task: Task[..., R],
+    chunks: Sequence[Sequence[Any]],
+    progress_key: str,
+    *,
+    runner: TaskRunner | None = None,
+    on_failure: Callable[[Sequence[Any], BaseException], R] | None = None,
+    **shared: Any,
+) -> list[R]:
+    """One task run per chunk (``task(chunk=..., **shared)``), on ``runner`` (default: the flow's).
+
+    Results come back in chunk order; a progress artifact advances as chunks finish, in whatever
+    order they finish. A chunk whose task failed gives ``on_failure(chunk, error)`` when given,
+    else the flow fails with that error. Chunks are quoted, so Prefect does not walk bulk data.
+    """
+    logger = get_run_logger()
+    progress = Progress(progress_key, f"{len(chunks)} chunks of {task.name}", len(chunks))
+    parameters = {"chunk": [quote(c) for c in chunks], **{k: unmapped(v) for k, v in shared.items()}}
+    futures = runner.map(task, parameters) if runner is not None else task.map(**parameters)
+    index = {future: i for i, future in enumerate(futures)}
+    results: list[Any] = [None] * len(chunks)
+    for done, future in enumerate(as_completed(list(futures)), start=1):
+        i = index[future]
+        if on_failure is None:
+            results[i] = future.result()
+        else:
+            outcome = future.result(raise_on_failure=False)
+            results[i] = on_failure(chunks[i], outcome) if isinstance(outcome, BaseException) else outcome
+        progress.advance(done)
+        logger.info("%s: chunk %d/%d done (%d items)", task.name, done, len(chunks), len(chunks[i]))
+    if not chunks:
+        progress.advance(progress.total)
+    return results

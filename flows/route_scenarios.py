@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prefect import flow, get_run_logger, unmapped
+from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -14,7 +14,7 @@ from tasks.config import load_config_task
 from tasks.datasets import write_dataset_task
 from tasks.routing import publish_routing_summary_task, read_scenarios_task, route_chunk_task, validate_scenarios_task
 
-from ._runtime import Progress, chunked, current_run_id, resolve_results_dir, start_run_logging
+from ._runtime import chunked, current_run_id, gather_chunks, resolve_results_dir, start_run_logging
 
 
 @dataclass(frozen=True)
@@ -44,20 +44,11 @@ def route_scenarios(
         batch = read_scenarios_task(scenarios_path)
         checked = validate_scenarios_task(quote(batch), config)
         logger.info("validated %d rows: %d to route, %d rejected", len(batch.rows), len(checked.valid), len(checked.rejects))
-
         chunks = chunked(checked.valid, chunk_size)
-        progress = Progress("routing-progress", "chunks routed", len(chunks))
-        # quote(): bulk data is not walked by Prefect's dependency tracking (10k rows cost ~30 s)
-        futures = route_chunk_task.map([quote(c) for c in chunks], unmapped(config))
-        pairs = []
-        for done, (chunk, future) in enumerate(zip(chunks, futures), start=1):
-            pairs.extend(zip(chunk, future.result().decisions))
-            progress.advance(done)
-            logger.info("routed chunk %d/%d (%d scenarios)", done, len(chunks), len(pairs))
-        if not chunks:
-            progress.advance(1)
+        # CPU-bound routing runs on the flow's own 2 threads
+        results = gather_chunks(route_chunk_task, chunks, "routing-progress", config=config)
+        pairs = [pair for chunk, routed in zip(chunks, results) for pair in zip(chunk, routed.decisions)]
         decisions = [d for _, d in pairs]
-
         written_decisions = write_dataset_task.submit(
             "routing_decisions", quote(decision_rows(pairs, config.config_version, run_id)), out_dir, run_id
         )

@@ -13,7 +13,7 @@ __all__ = ["LLMBackend"]
 @runtime_checkable
 class LLMBackend(Protocol):
     model_id: str
-    backend_name: str  # "anthropic" | "local" | "simulated": the value written to Parquet
+    backend_name: str  # a registry.BackendName: the value written to Parquet
     needs_key: bool
     key_env_var: str | None
 

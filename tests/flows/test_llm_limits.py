@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 
 import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
-from pydantic import SecretStr
 
 from cert_core.config.llm import LLMConfig
 from cert_core.errors import CircuitBreakerOpen, ConfigError, InvalidInputError, RateLimited
-from cert_core.llm import AnthropicBackend, Completion, RetryPolicy, SimulatedBackend
+from cert_core.llm import Completion
 from tasks.llm import PrefectRequestLimiter, call_llm, configured_call_llm, ensure_concurrency_limits
+from tests.support.backends import anthropic_backend, simulated_backend
 from tests.support.fake_anthropic import FakeMessagesAPI, FaultPlan
 from tests.support.limiters import CountingLimiter
 
@@ -52,10 +51,7 @@ def test_the_rate_limit_spaces_requests_the_server_sees():
     config = llm_config("enforce", rpm=240, in_flight=4)  # 4 per second
     ensure_concurrency_limits(config)
     limiter = CountingLimiter(PrefectRequestLimiter(config.rate_limits))
-    with FakeMessagesAPI() as api, AnthropicBackend(
-        model="claude-sonnet-4-6", api_key=SecretStr("sk-test"), limiter=limiter, pricing=config.pricing,
-        policy=RetryPolicy(max_attempts=1), base_url=api.base_url, timeout_s=5.0,
-    ) as backend:
+    with FakeMessagesAPI() as api, anthropic_backend(api.base_url, limiter, max_attempts=1, timeout_s=5.0) as backend:
         threads = [threading.Thread(target=backend.complete, args=(f"q{i}",),
                                     kwargs={"max_tokens": 5, "temperature": 0}) for i in range(9)]
         started = time.monotonic()
@@ -82,7 +78,7 @@ class ScriptedBackend:
     def __init__(self, *errors: Exception) -> None:
         self.errors = list(errors)
         self.calls = 0
-        self.inner = SimulatedBackend(latency_ms=0)
+        self.inner = simulated_backend()
 
     def complete(self, messages, *, max_tokens, temperature, system=None):
         self.calls += 1
