@@ -63,8 +63,11 @@ def prefect_for_cli() -> Iterator[None]:
     progress lines shown, and the server's shutdown noise silenced when the block ends."""
     prepare_prefect_for_cli()
     try:
-        start_prefect_api()
+        from prefect.logging.configuration import ensure_logging_setup
+
+        ensure_logging_setup()  # Prefect's own config first (it would replace our filter later), then ours
         show_flow_progress()
+        start_prefect_api()
         yield
     finally:
         silence_shutdown_noise()
@@ -129,7 +132,7 @@ class _CertErrorsWithoutTraceback(logging.Filter):
 def show_flow_progress() -> None:
     """Let the flow's progress lines through to the terminal, without tracebacks for CertErrors.
 
-    Call after importing prefect (its logging config is applied on import). Logs sent to the
+    Call after Prefect has configured its logging (`ensure_logging_setup`). Logs sent to the
     Prefect API keep their tracebacks for the UI.
     """
     logging.getLogger("prefect.flow_runs").setLevel(logging.INFO)
