@@ -1,10 +1,10 @@
 """What every flow uses, so the three flows read alike (docs/architecture.md):
 
-    run_id = current_run_id(); with correlation_id(run_id): config = load_config_task(...)
-    chunks = chunked(items, size)
-    with make_task_runner(task_runner, dask_address, workers) as runner:  # a flow parameter picks it
-        results = gather_chunks(X_chunk_task, chunks, "x-progress", runner=runner, config=config)
-    write_dataset_task.submit(...) per dataset, then publish_X_summary_task(...)
+    with flow_context(config_dir, env, results_dir) as run:    # run id, logs, config, output folder
+        chunks = chunked(items, size)
+        with make_task_runner(task_runner, dask_address, workers) as runner:  # a flow parameter picks it
+            results = gather_chunks(X_chunk_task, chunks, "x-progress", runner=runner, config=run.config)
+        write_dataset_task.submit(...) per dataset, then publish_X_summary_task(...)
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,18 +25,21 @@ from prefect.runtime import flow_run
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from cert_core.config import get_settings
+from cert_core.config import CertConfig, get_settings
 from cert_core.errors import ConfigError
-from cert_core.observability import configure_logging
+from cert_core.observability import configure_logging, correlation_id
+from tasks.config import load_config_task
 
 from ._runners import RUNNERS, RunnerName
 
 __all__ = [
     "RUNNERS",
+    "FlowRun",
     "Progress",
     "RunnerName",
     "chunked",
     "current_run_id",
+    "flow_context",
     "gather_chunks",
     "make_task_runner",
     "resolve_results_dir",
@@ -64,6 +69,25 @@ def current_run_id() -> str:
 
 def resolve_results_dir(results_dir: str | None) -> str:
     return str(Path(results_dir) if results_dir else get_settings().results_dir)
+
+
+@dataclass(frozen=True)
+class FlowRun:
+    run_id: str
+    config: CertConfig
+    results_dir: str
+    logger: Any
+
+
+@contextmanager
+def flow_context(config_dir: str | None, env: str | None, results_dir: str | None) -> Iterator[FlowRun]:
+    """The start every flow shares: structured logs, the run id as every log line's correlation id,
+    the effective config (the `load-config` task) and the results folder."""
+    start_run_logging()
+    run_id = current_run_id()
+    with correlation_id(run_id):
+        config = load_config_task(config_dir, env)
+        yield FlowRun(run_id, config, resolve_results_dir(results_dir), get_run_logger())
 
 
 def chunked(items: Sequence[T], size: int) -> list[list[T]]:

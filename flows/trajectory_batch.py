@@ -12,26 +12,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from prefect import flow, get_run_logger
+from prefect import flow
 from prefect.utilities.annotations import quote
 
-from cert_core.observability import correlation_id
 from cert_core.paths import project_path
 from cert_core.trajectory import chain_rows, failed_chunk_results, reject_results, step_rows
 from cert_core.trajectory.summary import TrajectoryRunSummary
-from tasks.config import load_config_task
 from tasks.datasets import write_dataset_task
 from tasks.trajectory import check_model_task, publish_trajectory_summary_task, read_chains_task, score_chunk_task
 
-from ._runtime import (
-    RunnerName,
-    chunked,
-    current_run_id,
-    gather_chunks,
-    make_task_runner,
-    resolve_results_dir,
-    start_run_logging,
-)
+from ._runtime import RunnerName, chunked, flow_context, gather_chunks, make_task_runner
 
 DEFAULT_CHAINS = "data/trajectories/chains.jsonl"
 WORKERS = 2  # scoring is CPU-bound: one forward pass per core
@@ -50,30 +40,27 @@ def trajectory_batch(
     config_dir: str | None = None,
 ) -> TrajectoryRunSummary:
     """Score every chain in a JSONL file; each input chain ends in trajectory_chains exactly once."""
-    start_run_logging()
-    logger = get_run_logger()
-    run_id = current_run_id()
-    out_dir = resolve_results_dir(results_dir)
-    with correlation_id(run_id):
-        config = load_config_task(config_dir, env)
-        scoring = config.trajectory.with_overrides(model=model, batch_size=batch_size)
+    with flow_context(config_dir, env, results_dir) as run:
+        scoring = run.config.trajectory.with_overrides(model=model, batch_size=batch_size)
         check_model_task(scoring.model)
         chain_file = read_chains_task(str(project_path(chains_path)), scoring.max_chain_length)
         chunks = chunked(chain_file.chains, chunk_size or scoring.chunk_size)
-        logger.info("scoring %d chains in %d chunks with %s", len(chain_file.chains), len(chunks), scoring.model)
+        run.logger.info("scoring %d chains in %d chunks with %s", len(chain_file.chains), len(chunks), scoring.model)
         with make_task_runner(task_runner, dask_address, WORKERS) as runner:
             scored = gather_chunks(score_chunk_task, chunks, "trajectory-progress", runner=runner, config=scoring,
                                    on_failure=lambda chunk, error: failed_chunk_results(chunk, scoring.model, error))
         results = reject_results(chain_file.rejects, scoring.model) + [r for chunk in scored for r in chunk]
-        steps = write_dataset_task.submit("trajectory_steps", quote(step_rows(results, run_id)), out_dir, run_id)
+        steps = write_dataset_task.submit("trajectory_steps", quote(step_rows(results, run.run_id)), run.results_dir,
+                                          run.run_id)
         chains = write_dataset_task.submit(
             "trajectory_chains",
-            quote(chain_rows(results, run_id, config.config_version, datetime.now(timezone.utc))), out_dir, run_id,
+            quote(chain_rows(results, run.run_id, run.config.config_version, datetime.now(timezone.utc))),
+            run.results_dir, run.run_id,
         )
         outputs = {"trajectory_steps": str(steps.result().path), "trajectory_chains": str(chains.result().path)}
-        summary = publish_trajectory_summary_task(quote(results), run_id, chains_path, scoring.model, outputs)
-    logger.info("trajectory run done: %d ok, %d errors, %d passed, %d failed", summary.n_ok, summary.n_error,
-                summary.n_passed, summary.n_failed)
+        summary = publish_trajectory_summary_task(quote(results), run.run_id, chains_path, scoring.model, outputs)
+        run.logger.info("trajectory run done: %d ok, %d errors, %d passed, %d failed", summary.n_ok, summary.n_error,
+                        summary.n_passed, summary.n_failed)
     return summary
 
 

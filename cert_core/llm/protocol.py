@@ -1,4 +1,5 @@
-"""The one interface the flows call, whatever answers behind it."""
+"""The one interface the flows call, whatever answers behind it (backends implement it through
+llm/base.py's BaseBackend; wrappers such as GuardedBackend implement it directly)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,8 @@ class LLMBackend(Protocol):
     needs_key: bool
     key_env_var: str | None
 
-    def complete(
-        self,
-        messages: Sequence[MessageLike] | str,
-        *,
-        max_tokens: int,
-        temperature: float,
-        system: str | None = None,
-    ) -> Completion:
+    def complete(self, messages: Sequence[MessageLike] | str, *, max_tokens: int, temperature: float,
+                 system: str | None = None) -> Completion:
         """Return a Completion or raise a CertError (InvalidInputError, an LLMError subclass, ...)."""
         ...
 

@@ -122,7 +122,7 @@ class ModelResource:
             return self._cpu_model(input_ids=input_ids.cpu(), attention_mask=attention_mask.cpu()).logits
 
 
-def model_resource(model_id: str, device: str = "auto", load_in_8bit: bool = False) -> ModelResource:
+def model_resource(model_id: str, device: str, load_in_8bit: bool) -> ModelResource:
     """This process's loaded copy of a model (loaded on first use, then reused by every chunk)."""
     return process_resource(("model", model_id, device, load_in_8bit),
                             lambda: ModelResource(model_id, device, load_in_8bit).load(), close=ModelResource.unload)
