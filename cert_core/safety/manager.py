@@ -8,8 +8,8 @@
   trigger SLOs has been violated for that trigger's `threshold_breach_duration_minutes`, and, with
   `escalation_policy.auto_recovery_enabled`, lifts it once every trigger SLO has been compliant
   again for its duration. An applied strategy's actions with `parameter`/`value` override those
-  overlay parameters in `degradation_snapshot` / `effective_overlay_params`, so the calls that
-  follow run degraded and their rows name the strategy.
+  overlay parameters in `degradation_snapshot`, so the calls that follow run degraded and their
+  rows name the strategy.
 """
 
 from __future__ import annotations
@@ -145,7 +145,8 @@ class ProductionSafetyManager:
         applied = tuple(self.apply_degradation_strategy(name).strategy for name in self.due_degradation_strategies())
         lifted = tuple(self.recovered_degradation_strategies())
         for name in lifted:
-            self.clear_degradation(name)
+            with self._lock:
+                self._applied.pop(name, None)
             log.warning("degradation strategy lifted: its SLOs are met again", extra={"strategy": name})
         return DegradationChange(applied, lifted)
 
@@ -168,18 +169,6 @@ class ProductionSafetyManager:
         log.warning("degradation strategy applied", extra={"strategy": name, "parameters": changed})
         return DegradationResult(name, dict(changed), tuple(skipped))
 
-    def clear_degradation(self, name: str | None = None) -> None:
-        with self._lock:
-            if name is None:
-                self._applied.clear()
-            else:
-                self._applied.pop(name, None)
-
-    @property
-    def degraded_services(self) -> tuple[str, ...]:
-        with self._lock:
-            return tuple(self._applied)
-
     def degradation_snapshot(self, base: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, ...]]:
         """The overlay parameters with every applied strategy's overrides, and those strategies' names."""
         params = dict(base)
@@ -187,9 +176,6 @@ class ProductionSafetyManager:
             for overrides in self._applied.values():
                 params.update(overrides)
             return params, tuple(self._applied)
-
-    def effective_overlay_params(self, base: Mapping[str, str]) -> dict[str, str]:
-        return self.degradation_snapshot(base)[0]
 
 
 def _held(since: Mapping[str, float], slo: str, now: float, minutes: float) -> bool:

@@ -142,7 +142,7 @@ def test_concurrent_calls_are_all_accounted_for(clock):
 
 def test_registry_from_config_and_unknown_name():
     registry = BreakerRegistry.from_config(CircuitBreakersConfig())
-    assert registry.names() == ["fusion_primary", "judge_fusion"]
+    assert list(registry.states()) == ["fusion_primary", "judge_fusion"]
     assert registry.get("judge_fusion").config.failure_threshold == 3
     with pytest.raises(InvalidInputError, match="unknown circuit breaker 'fusion'; configured in circuit_breakers.yaml: fusion_primary, judge_fusion"):
         registry.get("fusion")

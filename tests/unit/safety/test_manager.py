@@ -43,13 +43,16 @@ def test_degradation_strategy_changes_the_effective_overlay_params(manager):
     result = manager.apply_degradation_strategy("performance_degraded")
     assert result.changed_parameters == {"ENTROPY_REDUCTION_TARGET": "0.60"}
     assert result.skipped_actions == ("log_degradation_event",)
-    assert manager.effective_overlay_params(BASE) == {"ENTROPY_REDUCTION_TARGET": "0.60", "FUSION_MODE": "enhanced_overlay"}
+    params, names = manager.degradation_snapshot(BASE)
+    assert params == {"ENTROPY_REDUCTION_TARGET": "0.60", "FUSION_MODE": "enhanced_overlay"}
+    assert names == ("performance_degraded",)
     manager.apply_degradation_strategy("availability_critical")  # applied later: its values win
-    assert manager.effective_overlay_params(BASE) == {"ENTROPY_REDUCTION_TARGET": "0.40", "FUSION_MODE": "baseline_only"}
-    assert manager.degraded_services == ("performance_degraded", "availability_critical")
+    assert manager.degradation_snapshot(BASE) == (
+        {"ENTROPY_REDUCTION_TARGET": "0.40", "FUSION_MODE": "baseline_only"},
+        ("performance_degraded", "availability_critical"),
+    )
     assert BASE["FUSION_MODE"] == "enhanced_overlay"  # the caller's mapping is not modified
-    manager.clear_degradation()
-    assert manager.effective_overlay_params(BASE) == BASE
+    assert manager.check_system_health().degraded_services == ("performance_degraded", "availability_critical")
 
 
 def test_unknown_strategy_is_invalid_input(manager):
@@ -139,7 +142,7 @@ def test_without_auto_recovery_the_strategy_stays(clock):
     for _ in range(10):
         manager.record_fusion_metric("overlay_fusion", True, 10.0)
         assert manager.update_degradation().lifted == ()
-    assert manager.degraded_services == ("availability_critical",)
+    assert manager.degradation_snapshot(BASE)[1] == ("availability_critical",)
 
 
 def _fail():
