@@ -80,7 +80,7 @@ def test_model_resource_loads_once_per_process_however_many_threads_ask(tiny_mod
     release_process_resources("model")
     before = _loads(model)
     got: list[ModelResource] = []
-    threads = [threading.Thread(target=lambda: got.append(model_resource(model, "cpu"))) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: got.append(model_resource(model, "cpu", False))) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
