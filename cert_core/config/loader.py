@@ -17,7 +17,7 @@ from .energy_governance import EnergyGovernanceConfig
 from .llm import LLMConfig
 from .overlay_params import OverlayParams
 from .scenario_profiles import ScenarioProfiles
-from .settings import Environment, get_settings
+from .settings import ENVIRONMENTS, Environment, get_settings
 from .slo import SLOConfig
 from .trajectory import TrajectoryConfig
 
@@ -31,7 +31,6 @@ CONFIG_FILES: dict[str, type[BaseModel]] = {
     "llm": LLMConfig,
     "trajectory": TrajectoryConfig,
 }
-ENVIRONMENTS = ("development", "staging", "production")
 
 
 class CertConfig(BaseModel):
