@@ -1,4 +1,4 @@
-"""Shared benchmark plumbing: repo on sys.path, an isolated Prefect home, JSON output."""
+"""Shared benchmark plumbing: the repo on sys.path (on import), an isolated Prefect home, JSON output."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from cert_core.paths import PROJECT_ROOT
+
+# benchmarks import tests.support and scripts, which are not installed packages
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
 
 
 def setup(isolated_prefect: bool = True) -> Path:
-    """Put the repo on sys.path and (by default) give Prefect a throwaway home. Returns a temp dir."""
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
+    """Give Prefect a throwaway home (by default). Returns a temp dir."""
     tmp = Path(tempfile.mkdtemp(prefix="cert-bench-"))
     if isolated_prefect:
         os.environ.setdefault("PREFECT_HOME", str(tmp / "prefect-home"))

@@ -15,14 +15,12 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
-import sys
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402,F401  (puts the repo on sys.path)
 
 PROCESSES, PER_PROCESS = 4, 250
 NOW = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)

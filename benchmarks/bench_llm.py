@@ -21,7 +21,6 @@ import argparse
 import json
 import logging
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -29,7 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import _common  # noqa: E402,F401  (puts the repo on sys.path)
 
 import anthropic  # noqa: E402
 from pydantic import SecretStr  # noqa: E402
@@ -39,31 +38,31 @@ from cert_core.config.energy_governance import BudgetLimits  # noqa: E402
 from cert_core.config.llm import LLMConfig  # noqa: E402
 from cert_core.fusion import token_delta_pct  # noqa: E402
 from cert_core.governance import BudgetTripwire, EnergyGovernanceController  # noqa: E402
-from cert_core.llm import AnthropicBackend, Completion, RetryPolicy, TokenBucketLimiter  # noqa: E402
+from cert_core.llm import AnthropicBackend, Completion, GovernedLLM, TokenBucketLimiter  # noqa: E402
 from cert_core.safety import CircuitBreaker  # noqa: E402
 from tests.support.fake_anthropic import FakeMessagesAPI  # noqa: E402
 
 KEY = "sk-bench-not-a-real-key"
 PROMPT = "Summarise the risk budget for scenario 42 in two sentences."
+MAX_TOKENS = 64
 
 
 def governed_backend(api: FakeMessagesAPI, config: LLMConfig, concurrency: int) -> AnthropicBackend:
     # rpm far above what the run needs, so the limiter is exercised but not the bottleneck
     limiter = TokenBucketLimiter(1_000_000, concurrency)
-    return AnthropicBackend(model=config.anthropic.model, api_key=SecretStr(KEY), limiter=limiter,
-                            pricing=config.pricing, policy=RetryPolicy.from_settings(config.anthropic),
-                            base_url=api.base_url, timeout_s=30.0)
+    return AnthropicBackend(config, api_key=SecretStr(KEY), limiter=limiter, base_url=api.base_url)
 
 
 def llm_call(backend: AnthropicBackend) -> Callable[[str], Completion]:
     def call(prompt: str) -> Completion:
-        return backend.complete(prompt, max_tokens=64, temperature=0.0)
+        return backend.complete(prompt, max_tokens=MAX_TOKENS, temperature=0.0)
 
     return call
 
 
 class Governance:
-    """The budget, breaker, ledger and tripwire pieces the fusion pipeline wraps a call with."""
+    """The fusion pipeline's governed call (GovernedLLM: budget hold, breaker, settlement) and its
+    tripwire check, around a backend."""
 
     def __init__(self, folder: Path) -> None:
         cfg = load_config()
@@ -71,18 +70,18 @@ class Governance:
         roomy = cfg.energy_governance.model_copy(update={"budget_limits": BudgetLimits(
             daily_token_limit=10**9, hourly_burst_limit=10**8, daily_cost_limit_usd=10**6, hourly_cost_limit_usd=10**6)})
         self.controller = EnergyGovernanceController.from_config(roomy, f"sqlite:///{folder / 'ledger.db'}")
-        self.tripwire = BudgetTripwire.from_config(cfg.energy_governance.budget_tripwire, folder / "tripwire.json")
+        self.tripwire = BudgetTripwire(cfg.energy_governance.budget_tripwire, folder / "tripwire.json")
         self.breaker = CircuitBreaker("bench", cfg.circuit_breakers.circuit_breakers["fusion_primary"])
 
-    def wrap(self, call: Callable[[str], Completion]) -> Callable[[str], Completion]:
+    def wrap(self, backend: AnthropicBackend) -> Callable[[str], Completion]:
+        llm = GovernedLLM(backend, self.controller, self.breaker)
+
         def governed(prompt: str) -> Completion:
-            op = uuid.uuid4().hex
-            allocation = self.controller.allocate_budget("bench", 600, "medium", category="financial_operations",
-                                                         context={"scenario_complexity": 0.5}, operation_id=op)
-            assert allocation.approved, allocation.reason
-            completion = self.breaker.call(call, prompt)
-            self.controller.record_consumption(op, completion.total_tokens, True, cost_usd=completion.cost_usd)
-            self.tripwire.check_budget_breach(token_delta_pct(completion.total_tokens, 600))
+            completion = llm.complete(prompt, operation_id=uuid.uuid4().hex, max_tokens=MAX_TOKENS, temperature=0.0,
+                                      operation_type="bench", category="financial_operations",
+                                      context={"scenario_complexity": 0.5})
+            baseline = llm.prompt_tokens(prompt) + MAX_TOKENS
+            self.tripwire.check_budget_breach(token_delta_pct(completion.total_tokens, baseline))
             return completion
 
         return governed
@@ -90,7 +89,7 @@ class Governance:
 
 def bare_call(client: anthropic.Anthropic, model: str) -> Callable[[str], object]:
     def call(prompt: str):
-        return client.messages.create(model=model, max_tokens=64, messages=[{"role": "user", "content": prompt}])
+        return client.messages.create(model=model, max_tokens=MAX_TOKENS, messages=[{"role": "user", "content": prompt}])
 
     return call
 
@@ -127,7 +126,7 @@ def main() -> None:
     with FakeMessagesAPI(latency_s=args.latency_ms / 1000.0) as api:
         ideal = args.calls / args.concurrency * args.latency_ms / 1000.0
         with governed_backend(api, config, args.concurrency) as backend:
-            wall = timed_concurrent(gov.wrap(llm_call(backend)), args.calls, args.concurrency)
+            wall = timed_concurrent(gov.wrap(backend), args.calls, args.concurrency)
         with anthropic.Anthropic(api_key=KEY, base_url=api.base_url, max_retries=0) as client:
             bare_wall = timed_concurrent(bare_call(client, model), args.calls, args.concurrency)
 
@@ -135,7 +134,7 @@ def main() -> None:
         with governed_backend(api, config, 1) as backend, \
                 anthropic.Anthropic(api_key=KEY, base_url=api.base_url, max_retries=0) as client:
             layer, bare = llm_call(backend), bare_call(client, model)
-            governed = gov.wrap(layer)
+            governed = gov.wrap(backend)
             per_call_ms(governed, 20), per_call_ms(layer, 20), per_call_ms(bare, 20)  # warm-up
             governed_ms: list[float] = []
             layer_ms: list[float] = []

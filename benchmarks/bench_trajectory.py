@@ -16,12 +16,9 @@ import argparse
 import json
 import random
 import resource
-import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from _common import PROJECT_ROOT as REPO  # noqa: E402  (puts the repo on sys.path)
 
 
 def make_chains(n: int, steps: int, seed: int = 0):

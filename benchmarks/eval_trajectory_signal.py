@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import defaultdict
-from dataclasses import replace
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from _common import PROJECT_ROOT  # noqa: E402  (puts the repo on sys.path)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--chains", default=str(REPO / "data/trajectories/chains.jsonl"))
+    parser.add_argument("--chains", default=str(PROJECT_ROOT / "data/trajectories/chains.jsonl"))
     parser.add_argument("--model", default=None)
     parser.add_argument("--calibration", default=None, help="good-only chains to calibrate on first")
     parser.add_argument("--config-dir", default=None)
@@ -34,27 +31,27 @@ def main() -> None:
     from scipy.stats import mannwhitneyu
 
     from cert_core.config import load_config
-    from cert_core.trajectory import TrajectoryAnalyzer, TrajectorySettings, calibrate, read_chains
+    from cert_core.trajectory import TrajectoryAnalyzer, read_chains
 
     config = load_config(args.config_dir)
-    settings = TrajectorySettings.from_config(config, model=args.model, batch_timeout_s=None)
-    analyzer = TrajectoryAnalyzer(settings)
+    # every chain is scored: no batch timeout
+    scoring = config.trajectory.with_overrides(model=args.model).model_copy(update={"batch_timeout_s": None})
+    analyzer = TrajectoryAnalyzer(scoring)
     calibration_file = args.calibration
-    if calibration_file is None and settings.thresholds is None:
-        calibration_file = str(REPO / "data/trajectories/calibration_good.jsonl")
+    if calibration_file is None and scoring.model not in scoring.thresholds:
+        calibration_file = str(PROJECT_ROOT / "data/trajectories/calibration_good.jsonl")
     if calibration_file is not None:
-        good = read_chains(calibration_file, settings.max_chain_length).chains
-        scores = [s for s in analyzer.score(good) if hasattr(s, "steps")]
-        settings = replace(settings, thresholds=calibrate(scores, config.trajectory.anomaly_statistic,
-                                                          calibration_file))
-    chain_file = read_chains(args.chains, settings.max_chain_length)
+        good = read_chains(calibration_file, scoring.max_chain_length).chains
+        thresholds = analyzer.calibrate(good, calibration_file)
+        scoring = scoring.model_copy(update={"thresholds": {**scoring.thresholds, scoring.model: thresholds}})
+    chain_file = read_chains(args.chains, scoring.max_chain_length)
     labels = {c.chain_id: c.bad_step for c in chain_file.chains}
     kinds = {}
     for line in Path(args.chains).read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         label = "good" if record.get("bad_step") is None else "bad"
         kinds[record.get("chain_id")] = record.get("corruption") or label
-    results = [r for r in analyzer.analyze(chain_file.chains, settings) if r.status == "ok"]
+    results = [r for r in analyzer.analyze(chain_file.chains, scoring) if r.status == "ok"]
     good_scores = [r.max_anomaly_score for r in results if labels[r.chain_id] is None]
     bad = [r for r in results if labels[r.chain_id] is not None]
     bad_scores = [r.max_anomaly_score for r in bad]
@@ -78,7 +75,7 @@ def main() -> None:
         "good_pass_rate": round(good_pass / len(good_scores), 4) if good_scores else None,
         "corrupted_fail_rate": round(bad_fail / len(bad), 4) if bad else None,
         "per_corruption_top1": {k: round(sum(v) / len(v), 4) for k, v in sorted(per_kind.items())},
-        "model": settings.model,
+        "model": scoring.model,
     }))
 
 

@@ -1,4 +1,12 @@
-"""Shared CLI plumbing: turn CertErrors into one clear line and an exit code, never a traceback."""
+"""Shared CLI plumbing: one exit-code contract, one way to run a flow from a command.
+
+Exit codes, the same for every command:
+    0  the command completed (a run that wrote error rows completed too)
+    1  the run failed (a CertError that says what to fix), or `cert health` found the system unhealthy
+    2  bad usage (click's own usage errors) or bad configuration (ConfigError)
+  130  interrupted
+Errors are one `error:` line on stderr, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +14,26 @@ import functools
 import logging
 import os
 import sys
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import import_module
+from typing import Any, TypeVar
 
 import click
 
-from cert_core.errors import CertError
+from cert_core.config import ENVIRONMENTS
+from cert_core.errors import CertError, ConfigError, ResourceError
 
 F = TypeVar("F", bound=Callable)
 
+EXIT_OK = 0
 EXIT_RUN_FAILED = 1
-EXIT_BAD_CONFIG = 2
+EXIT_BAD_USAGE = 2  # click exits 2 on usage errors; ConfigError joins it
+EXIT_INTERRUPTED = 130
+
+
+def exit_code_for(error: CertError) -> int:
+    return EXIT_BAD_USAGE if isinstance(error, ConfigError) else EXIT_RUN_FAILED
 
 
 def fail(message: str, code: int = EXIT_RUN_FAILED) -> None:
@@ -24,26 +41,64 @@ def fail(message: str, code: int = EXIT_RUN_FAILED) -> None:
     sys.exit(code)
 
 
-def handle_cert_errors(func: F) -> F:
-    """Print a CertError's message (which says what to fix) and exit non-zero."""
+def cli_errors(func: F) -> F:
+    """Every command: a CertError becomes one `error:` line and its exit code."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
         except CertError as exc:
-            fail(f"{exc.error_type}: {exc.message}")
+            fail(f"{exc.error_type}: {exc.message}", exit_code_for(exc))
         except KeyboardInterrupt:
-            fail("interrupted", 130)
-        except RuntimeError as exc:
-            if "ephemeral Prefect API server" not in str(exc):
-                raise
-            fail(
-                f"{exc} Set PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher, or start a server "
-                "(`prefect server start`) and set PREFECT_API_URL=http://127.0.0.1:4200/api."
-            )
+            fail("interrupted", EXIT_INTERRUPTED)
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def prefect_for_cli() -> Iterator[None]:
+    """Prefect for a person at a terminal: quieted before it is imported, its ephemeral API (when
+    PREFECT_API_URL is unset) started first so a failure to start is one clear error, flow
+    progress lines shown, and the server's shutdown noise silenced when the block ends."""
+    prepare_prefect_for_cli()
+    try:
+        from prefect.logging.configuration import ensure_logging_setup
+
+        ensure_logging_setup()  # Prefect's own config first (it would replace our filter later), then ours
+        show_flow_progress()
+        start_prefect_api()
+        yield
+    finally:
+        silence_shutdown_noise()
+
+
+def run_flow(flow_ref: str, /, **parameters: Any) -> Any:
+    """Run the flow ``"module:name"`` ad hoc from a command and return its result.
+
+    A failed run raises its CertError, which `cli_errors` maps to an exit code.
+    """
+    with prefect_for_cli():
+        module, name = flow_ref.split(":")
+        return getattr(import_module(module), name)(**parameters)
+
+
+def start_prefect_api() -> None:
+    """Start Prefect's ephemeral API (SQLite) now when no PREFECT_API_URL is set; the flow reuses it."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_ENABLED
+
+    if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    try:
+        SubprocessASGIServer().start()  # one per process; the flow's client finds it running
+    except Exception as exc:  # any failure to come up: uvicorn, the database, the startup timeout
+        raise ResourceError(
+            f"Prefect's ephemeral API server did not start ({type(exc).__name__}: {str(exc)[:200]}); set "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher, or start a server (`prefect server start`) "
+            "and set PREFECT_API_URL=http://127.0.0.1:4200/api"
+        ) from exc
 
 
 def prepare_prefect_for_cli() -> None:
@@ -77,7 +132,7 @@ class _CertErrorsWithoutTraceback(logging.Filter):
 def show_flow_progress() -> None:
     """Let the flow's progress lines through to the terminal, without tracebacks for CertErrors.
 
-    Call after importing prefect (its logging config is applied on import). Logs sent to the
+    Call after Prefect has configured its logging (`ensure_logging_setup`). Logs sent to the
     Prefect API keep their tracebacks for the UI.
     """
     logging.getLogger("prefect.flow_runs").setLevel(logging.INFO)
@@ -103,6 +158,20 @@ def silence_shutdown_noise() -> None:
 
 def with_env_option(func: F) -> F:
     return click.option(
-        "--env", "env", type=click.Choice(["development", "staging", "production"]), default=None,
+        "--env", "env", type=click.Choice(ENVIRONMENTS), default=None,
         help="Config environment (default: $CERT_ENV or production).",
+    )(func)
+
+
+def with_results_dir_option(func: F) -> F:
+    return click.option(
+        "--results-dir", default=None, type=click.Path(file_okay=False),
+        help="Parquet output root (default: $CERT_RESULTS_DIR or data/results).",
+    )(func)
+
+
+def with_config_dir_option(func: F) -> F:
+    return click.option(
+        "--config-dir", default=None, type=click.Path(file_okay=False),
+        help="Config folder (default: $CERT_CONFIG_DIR or configs/fusion).",
     )(func)

@@ -10,6 +10,7 @@ from .commands.fuse import fuse
 from .commands.health import health_command
 from .commands.limits import setup_limits
 from .commands.metrics import metrics_group
+from .commands.overlays import overlays
 from .commands.route import route
 from .commands.trajectory import trajectory_group
 
@@ -20,6 +21,7 @@ def cli() -> None:
     """cert-flows: run and monitor multi-agent LLM work as Prefect flows.
 
     Flows run on Prefect's ephemeral local API (SQLite) unless PREFECT_API_URL is set.
+    Exit codes: 0 completed, 1 the run failed, 2 bad usage or bad config.
     """
 
 
@@ -28,6 +30,7 @@ cli.add_command(coordinate)
 cli.add_command(fuse)
 cli.add_command(health_command)
 cli.add_command(metrics_group)
+cli.add_command(overlays)
 cli.add_command(route)
 cli.add_command(setup_limits)
 cli.add_command(trajectory_group)

@@ -22,8 +22,6 @@ from prefect.utilities.annotations import quote
 from cert_core.config import CertConfig
 from cert_core.coordination import BASELINE, Failure, StrategySummary, TaskOutcome
 from cert_core.coordination.plan import CoordinationPlan
-from cert_core.observability import correlation_id
-from tasks.config import load_config_task
 from tasks.coordination import (
     baseline_task,
     build_rows_task,
@@ -35,7 +33,7 @@ from tasks.coordination import (
 from tasks.datasets import write_dataset_task
 from tasks.fusion import ensure_llm_limits_task
 
-from ._runtime import Progress, current_run_id, resolve_results_dir, start_run_logging
+from ._runtime import Progress, flow_context
 
 DEFAULT_TASKS = "data/coordination/tasks.jsonl"
 
@@ -105,28 +103,25 @@ def _not_started(reason: str) -> Failure:
 
 def _run(tasks_path: str, num_agents: int, strategy: str | list[str], rounds: int, backend: str, judge: str,
          force_refresh: bool, results_dir: str | None, env: str | None, config_dir: str | None) -> CoordinationRunResult:
-    start_run_logging()
-    logger = get_run_logger()
-    run_id = current_run_id()
-    out_dir = resolve_results_dir(results_dir)
-    with correlation_id(run_id):
-        config = load_config_task(config_dir, env)
+    with flow_context(config_dir, env, results_dir) as run:
+        config = run.config
         ensure_llm_limits_task(config)
         plan = plan_coordination_task(config, tasks_path, num_agents, strategy, rounds, backend, judge)
         label = plan.backend.upper() if plan.backend == "simulated" else plan.backend
-        logger.info("LLM backend: %s (%s): %s; judge: %s; strategies: %s", label, plan.model, plan.backend_reason,
-                    plan.judge, ", ".join(plan.strategies))
-        outcomes = _measure(plan, config, run_id, backend, judge, force_refresh)
-        rows = build_rows_task(quote(outcomes), quote(plan), config, run_id)
-        runs = write_dataset_task.submit("coordination_runs", quote(rows.coordination_runs), out_dir, run_id)
-        calls = write_dataset_task.submit("agent_responses", quote(rows.agent_responses), out_dir, run_id)
+        run.logger.info("LLM backend: %s (%s): %s; judge: %s; strategies: %s", label, plan.model,
+                        plan.backend_reason, plan.judge, ", ".join(plan.strategies))
+        outcomes = _measure(plan, config, run.run_id, backend, judge, force_refresh)
+        rows = build_rows_task(quote(outcomes), quote(plan), config, run.run_id)
+        runs = write_dataset_task.submit("coordination_runs", quote(rows.coordination_runs), run.results_dir,
+                                         run.run_id)
+        calls = write_dataset_task.submit("agent_responses", quote(rows.agent_responses), run.results_dir, run.run_id)
         paths = [str(runs.result().path), str(calls.result().path)]
         publish_coordination_summary_task(quote(rows), quote(plan), paths)
     by_status: dict[str, int] = {}
     for row in rows.coordination_runs:
         by_status[row["status"]] = by_status.get(row["status"], 0) + 1
     return CoordinationRunResult(
-        run_id, plan.backend, plan.backend_reason, plan.model, plan.judge, plan.strategies, len(plan.tasks),
+        run.run_id, plan.backend, plan.backend_reason, plan.model, plan.judge, plan.strategies, len(plan.tasks),
         len(plan.rejects), by_status, sum(r["llm_calls"] for r in rows.coordination_runs),
         round(sum(r["cost_usd"] for r in rows.coordination_runs), 6), rows.summaries, *paths,
     )

@@ -1,17 +1,15 @@
-"""Flow: scenarios → validate → per scenario (route → budget → tripwire params → LLM through the breaker
-→ consumption → breach check) in chunks → fusion_runs + scenario_rejects → artifacts."""
+"""Flow: scenarios → validate → per scenario (route → budget → SLO/tripwire params → LLM through the
+breaker → consumption → breach check) in chunks → fusion_runs + scenario_rejects → artifacts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prefect import flow, get_run_logger, unmapped
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect import flow
 from prefect.utilities.annotations import quote
 
-from cert_core.observability import correlation_id
+from cert_core.fusion import summarise_fusion
 from cert_core.routing.records import reject_rows
-from tasks.config import load_config_task
 from tasks.datasets import write_dataset_task
 from tasks.fusion import (
     ensure_llm_limits_task,
@@ -21,7 +19,7 @@ from tasks.fusion import (
 )
 from tasks.routing import read_scenarios_task, validate_scenarios_task
 
-from ._runtime import Progress, chunked, current_run_id, resolve_results_dir, start_run_logging
+from ._runtime import RunnerName, chunked, flow_context, gather_chunks, make_task_runner
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class FusionRunResult:
     rejects_path: str
 
 
-@flow(name="fusion-pipeline", task_runner=ThreadPoolTaskRunner(max_workers=8), persist_result=False)
+@flow(name="fusion-pipeline", persist_result=False)
 def fusion_pipeline(
     scenarios_path: str = "data/scenarios/sample.jsonl",
     backend: str = "auto",
@@ -46,40 +44,30 @@ def fusion_pipeline(
     chunk_size: int | None = None,
     max_tokens: int | None = None,
     priority: str | None = None,
+    task_runner: RunnerName = "thread",
+    dask_address: str | None = None,
 ) -> FusionRunResult:
-    start_run_logging()
-    logger = get_run_logger()
-    run_id = current_run_id()
-    out_dir = resolve_results_dir(results_dir)
-    with correlation_id(run_id):
-        config = load_config_task(config_dir, env)
+    with flow_context(config_dir, env, results_dir) as run:
+        config = run.config
         ensure_llm_limits_task(config)
         name, model, reason = prepare_fusion_runtime_task(config, backend, max_tokens, priority)
-        logger.info("LLM backend: %s (%s): %s", name.upper() if name == "simulated" else name, model, reason)
+        run.logger.info("LLM backend: %s (%s): %s", name.upper() if name == "simulated" else name, model, reason)
         batch = read_scenarios_task(scenarios_path)
         checked = validate_scenarios_task(quote(batch), config)
         # as many chunks as calls allowed in flight, so the limiter, not the chunking, sets the pace
-        size = chunk_size or max(1, -(-len(checked.valid) // config.llm.rate_limits.max_in_flight))
-        chunks = chunked(checked.valid, size)
-        progress = Progress("fusion-progress", "chunks processed", len(chunks))
-        futures = fuse_chunk_task.map(
-            [quote(c) for c in chunks], unmapped(run_id), unmapped(config), unmapped(backend),
-            unmapped(max_tokens), unmapped(priority),
-        )
-        outcomes = []
-        for done, future in enumerate(futures, start=1):
-            outcomes.extend(future.result())
-            progress.advance(done)
-            logger.info("processed chunk %d/%d (%d scenarios)", done, len(chunks), len(outcomes))
-        written = write_dataset_task.submit(
-            "fusion_runs", quote([o.as_row(config.config_version, run_id) for o in outcomes]), out_dir, run_id
-        )
+        workers = config.llm.rate_limits.max_in_flight
+        chunks = chunked(checked.valid, chunk_size or max(1, -(-len(checked.valid) // workers)))
+        with make_task_runner(task_runner, dask_address, workers) as runner:
+            results = gather_chunks(fuse_chunk_task, chunks, "fusion-progress", runner=runner, run_id=run.run_id,
+                                    config=config, backend=backend, max_tokens=max_tokens, priority=priority)
+        rows = [o.as_row(config.config_version, run.run_id) for outcomes in results for o in outcomes]
+        written = write_dataset_task.submit("fusion_runs", quote(rows), run.results_dir, run.run_id)
         rejects = write_dataset_task.submit(
-            "scenario_rejects", quote(reject_rows(checked.rejects, config.config_version, run_id)), out_dir, run_id
+            "scenario_rejects", quote(reject_rows(checked.rejects, config.config_version, run.run_id)),
+            run.results_dir, run.run_id,
         )
         paths = [str(written.result().path), str(rejects.result().path)]
-        publish_fusion_summary_task(quote(outcomes), name, reason, paths)
-    by_status: dict[str, int] = {}
-    for o in outcomes:
-        by_status[o.status] = by_status.get(o.status, 0) + 1
-    return FusionRunResult(run_id, name, reason, len(outcomes), by_status, len(checked.rejects), *paths)
+        summary = summarise_fusion(rows)
+        publish_fusion_summary_task(summary, quote(rows), config, name, reason, paths)
+    return FusionRunResult(run.run_id, name, reason, summary.scenarios, summary.by_status, len(checked.rejects),
+                           *paths)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prefect import flow, get_run_logger, unmapped
+from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from cert_core.observability import correlation_id
 from cert_core.routing.records import decision_rows, reject_rows, summarise
-from tasks.config import load_config_task
 from tasks.datasets import write_dataset_task
 from tasks.routing import publish_routing_summary_task, read_scenarios_task, route_chunk_task, validate_scenarios_task
 
-from ._runtime import Progress, chunked, current_run_id, resolve_results_dir, start_run_logging
+from ._runtime import chunked, flow_context, gather_chunks
 
 
 @dataclass(frozen=True)
@@ -35,35 +33,25 @@ def route_scenarios(
     config_dir: str | None = None,
     chunk_size: int = 2500,
 ) -> RouteRunResult:
-    start_run_logging()
-    logger = get_run_logger()
-    run_id = current_run_id()
-    out_dir = resolve_results_dir(results_dir)
-    with correlation_id(run_id):
-        config = load_config_task(config_dir, env)
+    with flow_context(config_dir, env, results_dir) as run:
+        config = run.config
         batch = read_scenarios_task(scenarios_path)
         checked = validate_scenarios_task(quote(batch), config)
-        logger.info("validated %d rows: %d to route, %d rejected", len(batch.rows), len(checked.valid), len(checked.rejects))
-
+        run.logger.info("validated %d rows: %d to route, %d rejected",
+                        len(batch.rows), len(checked.valid), len(checked.rejects))
         chunks = chunked(checked.valid, chunk_size)
-        progress = Progress("routing-progress", "chunks routed", len(chunks))
-        # quote(): bulk data is not walked by Prefect's dependency tracking (10k rows cost ~30 s)
-        futures = route_chunk_task.map([quote(c) for c in chunks], unmapped(config))
-        pairs = []
-        for done, (chunk, future) in enumerate(zip(chunks, futures), start=1):
-            pairs.extend(zip(chunk, future.result().decisions))
-            progress.advance(done)
-            logger.info("routed chunk %d/%d (%d scenarios)", done, len(chunks), len(pairs))
-        if not chunks:
-            progress.advance(1)
+        # CPU-bound routing runs on the flow's own 2 threads
+        results = gather_chunks(route_chunk_task, chunks, "routing-progress", config=config)
+        pairs = [pair for chunk, routed in zip(chunks, results) for pair in zip(chunk, routed.decisions)]
         decisions = [d for _, d in pairs]
-
         written_decisions = write_dataset_task.submit(
-            "routing_decisions", quote(decision_rows(pairs, config.config_version, run_id)), out_dir, run_id
+            "routing_decisions", quote(decision_rows(pairs, config.config_version, run.run_id)), run.results_dir,
+            run.run_id,
         )
         written_rejects = write_dataset_task.submit(
-            "scenario_rejects", quote(reject_rows(checked.rejects, config.config_version, run_id)), out_dir, run_id
+            "scenario_rejects", quote(reject_rows(checked.rejects, config.config_version, run.run_id)),
+            run.results_dir, run.run_id,
         )
         paths = [str(written_decisions.result().path), str(written_rejects.result().path)]
         publish_routing_summary_task(summarise(decisions, checked.rejects), paths, config.config_version)
-    return RouteRunResult(run_id, len(decisions), len(checked.rejects), config.config_version, *paths)
+    return RouteRunResult(run.run_id, len(decisions), len(checked.rejects), config.config_version, *paths)

@@ -1,6 +1,6 @@
 """Flow: score a file of reasoning chains and publish trajectory_steps / trajectory_chains.
 
-    settings -> check model -> [read chains -> score chunks] (thread pool or Dask) -> write -> artifacts
+    config -> check model -> read chains -> score chunks (thread pool or Dask) -> write -> artifacts
 
 Chunks of chains are the task unit (never one task per chain). A chunk whose task fails becomes
 error rows for its chains. The per-batch timeout is enforced inside the scoring engine, between
@@ -10,81 +10,29 @@ A missing or unreadable input, or an unknown model, fails the run with the CertE
 
 from __future__ import annotations
 
-from pathlib import Path
+from datetime import datetime, timezone
 
-from prefect import flow, get_run_logger
-from prefect.artifacts import create_progress_artifact, update_progress_artifact
-from prefect.futures import as_completed
-from prefect.runtime import flow_run
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect import flow
+from prefect.utilities.annotations import quote
 
-from cert_core.config import get_settings
-from cert_core.errors import ConfigError, ResourceLoadError
-from cert_core.observability import correlation_id
-from cert_core.trajectory import ChainResult, TrajectorySettings, chunk_failure_results, reject_results
+from cert_core.paths import project_path
+from cert_core.trajectory import chain_rows, failed_chunk_results, reject_results, step_rows
 from cert_core.trajectory.summary import TrajectoryRunSummary
-from tasks.trajectory import (
-    check_model_task,
-    publish_artifacts_task,
-    read_chains_task,
-    resolve_settings_task,
-    score_chunk_task,
-    write_results_task,
-)
+from tasks.datasets import write_dataset_task
+from tasks.trajectory import check_model_task, publish_trajectory_summary_task, read_chains_task, score_chunk_task
 
-from ._runtime import start_run_logging
+from ._runtime import RunnerName, chunked, flow_context, gather_chunks, make_task_runner
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CHAINS = REPO / "data" / "trajectories" / "chains.jsonl"
-FATAL = (ResourceLoadError, ConfigError)  # the whole run cannot succeed: fail it with the message
+DEFAULT_CHAINS = "data/trajectories/chains.jsonl"
+WORKERS = 2  # scoring is CPU-bound: one forward pass per core
 
 
-def make_task_runner(task_runner: str, dask_address: str | None = None, max_workers: int = 2):
-    if task_runner == "thread":
-        return ThreadPoolTaskRunner(max_workers=max_workers)
-    if task_runner == "dask":
-        from prefect_dask import DaskTaskRunner
-
-        if dask_address:
-            return DaskTaskRunner(address=dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
-    raise ConfigError(f"unknown task runner {task_runner!r}; use 'thread' or 'dask'")
-
-
-@flow(name="trajectory-score-chains", log_prints=False)
-def score_chain_file(chains_path: str, settings: TrajectorySettings, chunk_size: int) -> list[ChainResult]:
-    """Read the file, map chunks onto scoring tasks, collect results as they finish, show progress.
-
-    It takes the path rather than the chains so that no chain text goes into flow-run parameters.
-    """
-    logger = get_run_logger()
-    chain_file = read_chains_task(chains_path, settings.max_chain_length)
-    chunks = [chain_file.chains[i: i + chunk_size] for i in range(0, len(chain_file.chains), chunk_size)]
-    logger.info("scoring %d chains in %d chunks with %s", len(chain_file.chains), len(chunks), settings.model)
-    progress = create_progress_artifact(0.0, description=f"Scoring {len(chunks)} chunks with {settings.model}")
-    futures = {score_chunk_task.submit(chunk, settings): index for index, chunk in enumerate(chunks)}
-    by_chunk: dict[int, list[ChainResult]] = {}
-    for done, future in enumerate(as_completed(list(futures)), start=1):
-        index = futures[future]
-        outcome = future.result(raise_on_failure=False)  # the chunk's results, or the exception it failed with
-        if isinstance(outcome, FATAL):
-            raise outcome
-        if isinstance(outcome, BaseException):
-            error_type = "TimeoutExceeded" if isinstance(outcome, TimeoutError) else type(outcome).__name__
-            outcome = chunk_failure_results(chunks[index], settings.model, error_type, str(outcome))
-        by_chunk[index] = outcome
-        update_progress_artifact(progress, 100.0 * done / len(chunks))
-        logger.info("chunk %d/%d scored (%d chains)", done, len(chunks), len(chunks[index]))
-    scored = [result for index in range(len(chunks)) for result in by_chunk[index]]
-    return reject_results(chain_file.rejects, settings.model) + scored
-
-
-@flow(name="trajectory-batch")
+@flow(name="trajectory-batch", persist_result=False)
 def trajectory_batch(
-    chains_path: str = str(DEFAULT_CHAINS),
+    chains_path: str = DEFAULT_CHAINS,
     model: str | None = None,
     batch_size: int | None = None,
-    task_runner: str = "thread",
+    task_runner: RunnerName = "thread",
     dask_address: str | None = None,
     results_dir: str | None = None,
     env: str | None = None,
@@ -92,24 +40,33 @@ def trajectory_batch(
     config_dir: str | None = None,
 ) -> TrajectoryRunSummary:
     """Score every chain in a JSONL file; each input chain ends in trajectory_chains exactly once."""
-    start_run_logging()
-    logger = get_run_logger()
-    run_id = str(flow_run.id or "local")
-    with correlation_id(run_id):
-        settings, config_version, default_chunk = resolve_settings_task(model, batch_size, env, config_dir)
-        runner = make_task_runner(task_runner, dask_address)
-        check_model_task(settings.model)
-        results = score_chain_file.with_options(task_runner=runner)(chains_path, settings, chunk_size or default_chunk)
-        outputs = write_results_task(results, results_dir or str(get_settings().results_dir), run_id, config_version)
-        summary = publish_artifacts_task(results, run_id, chains_path, settings.model, outputs)
-    logger.info("trajectory run done: %d ok, %d errors, %d passed, %d failed", summary.n_ok, summary.n_error,
-                summary.n_passed, summary.n_failed)
+    with flow_context(config_dir, env, results_dir) as run:
+        scoring = run.config.trajectory.with_overrides(model=model, batch_size=batch_size)
+        check_model_task(scoring.model)
+        chain_file = read_chains_task(str(project_path(chains_path)), scoring.max_chain_length)
+        chunks = chunked(chain_file.chains, chunk_size or scoring.chunk_size)
+        run.logger.info("scoring %d chains in %d chunks with %s", len(chain_file.chains), len(chunks), scoring.model)
+        with make_task_runner(task_runner, dask_address, WORKERS) as runner:
+            scored = gather_chunks(score_chunk_task, chunks, "trajectory-progress", runner=runner, config=scoring,
+                                   on_failure=lambda chunk, error: failed_chunk_results(chunk, scoring.model, error))
+        results = reject_results(chain_file.rejects, scoring.model) + [r for chunk in scored for r in chunk]
+        steps = write_dataset_task.submit("trajectory_steps", quote(step_rows(results, run.run_id)), run.results_dir,
+                                          run.run_id)
+        chains = write_dataset_task.submit(
+            "trajectory_chains",
+            quote(chain_rows(results, run.run_id, run.config.config_version, datetime.now(timezone.utc))),
+            run.results_dir, run.run_id,
+        )
+        outputs = {"trajectory_steps": str(steps.result().path), "trajectory_chains": str(chains.result().path)}
+        summary = publish_trajectory_summary_task(quote(results), run.run_id, chains_path, scoring.model, outputs)
+        run.logger.info("trajectory run done: %d ok, %d errors, %d passed, %d failed", summary.n_ok, summary.n_error,
+                        summary.n_passed, summary.n_failed)
     return summary
 
 
 def run_demo(results_dir: str | None = None) -> TrajectoryRunSummary:
     """What `make demo` runs: the sample chains with the committed tiny model, thread runner."""
-    return trajectory_batch(chains_path=str(DEFAULT_CHAINS), results_dir=results_dir)
+    return trajectory_batch(results_dir=results_dir)
 
 
 if __name__ == "__main__":

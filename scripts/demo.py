@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-os.chdir(REPO_ROOT)
-sys.path.insert(0, str(REPO_ROOT))
+from cert_core.paths import PROJECT_ROOT
+
+os.chdir(PROJECT_ROOT)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 

@@ -20,13 +20,11 @@ import json
 import math
 import random
 import re
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from cert_core.paths import PROJECT_ROOT as REPO  # noqa: E402
 
 NAMES = ["Tom", "Anna", "Ben", "Maria", "Sam", "Lucy", "Omar", "Nina", "Leo", "Emma", "Raj", "Zoe"]
 ITEMS = ["apples", "books", "marbles", "pencils", "stickers", "cookies", "cards", "shells"]

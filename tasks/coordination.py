@@ -95,14 +95,13 @@ def plan_coordination_task(config: CertConfig, tasks_path: str, num_agents: int,
     runtime = _runtime(config, backend, judge)
     judge_name = resolve_judge(judge, runtime.backend_name, config)
     return plan_run(config, tasks_path, num_agents=num_agents, strategy=strategy, rounds=rounds,
-                    backend=runtime.backend_name, backend_reason=runtime.choice.reason, model=runtime.model_id,
+                    backend=str(runtime.backend_name), backend_reason=runtime.choice.reason, model=runtime.model_id,
                     judge_name=judge_name, judge_identity=runtime.judge.identity())
 
 
-_MEASURE = dict(cache_policy=MeasurementCachePolicy(), persist_result=True, retries=0, tags=["coordination", "llm"])
-
-
-@task(name="coordination-baseline", **_MEASURE)
+# The two measurement tasks are the only cached tasks of the project: a rerun must not pay again.
+@task(name="coordination-baseline", cache_policy=MeasurementCachePolicy(), persist_result=True, retries=0,
+      tags=["coordination", "llm"])
 def baseline_task(request: MeasurementRequest, run_id: str, config: CertConfig, backend: str | None,
                   judge: str | None) -> BaselineMeasurement:
     """``backend`` and ``judge`` as the run asked for them (they pick this process's runtime; not in the key)."""
@@ -110,7 +109,8 @@ def baseline_task(request: MeasurementRequest, run_id: str, config: CertConfig, 
     return measure_baseline(request, runtime, run_id=run_id, call=configured_call_llm(config.llm))
 
 
-@task(name="coordination-strategy", **_MEASURE)
+@task(name="coordination-strategy", cache_policy=MeasurementCachePolicy(), persist_result=True, retries=0,
+      tags=["coordination", "llm"])
 def strategy_task(request: MeasurementRequest, run_id: str, config: CertConfig, backend: str | None,
                   judge: str | None) -> StrategyResult:
     runtime = _runtime(config, backend, judge)

@@ -1,21 +1,22 @@
 """Fusion tasks: check the run's runtime up front, process chunks, publish the summary.
 
-The runtime (breakers, tripwire, ledger connections, backend) is a per-process resource built
-by cert_core on first use in whichever process runs the task, keyed by what defines it; these
-tasks hold nothing between task runs, so chunks run alike on threads, processes or Dask workers.
+The runtime (breakers, SLO windows, tripwire, ledger connections, backend) is a per-process
+resource built by cert_core on first use in whichever process runs the task, keyed by what
+defines it; these tasks hold nothing between task runs, so chunks run alike on threads,
+processes or Dask workers.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
 from cert_core.config import CertConfig, get_settings
-from cert_core.fusion import FusionOutcome, FusionRuntime, build_runtime
+from cert_core.fusion import FusionOutcome, FusionRuntime, build_runtime, overlay_comparison
+from cert_core.fusion.summary import FusionSummary, summary_markdown, summary_table
 from cert_core.resources import process_resource
 from cert_core.routing.validation import ValidRow
 from tasks.llm import PrefectRequestLimiter, configured_call_llm, ensure_concurrency_limits
@@ -45,7 +46,7 @@ def prepare_fusion_runtime_task(config: CertConfig, backend: str | None,
                                 max_tokens: int | None, priority: str | None) -> tuple[str, str, str]:
     """Build the runtime up front, so a missing key fails the run before any chunk starts."""
     choice = _runtime(config, backend, max_tokens, priority).choice
-    return choice.name, choice.backend.model_id, choice.reason
+    return choice.name.value, choice.backend.model_id, choice.reason
 
 
 @task(name="fuse-chunk", cache_policy=NONE)
@@ -57,26 +58,13 @@ def fuse_chunk_task(chunk: list[ValidRow], run_id: str, config: CertConfig, back
 
 
 @task(name="publish-fusion-summary", cache_policy=NONE)
-def publish_fusion_summary_task(outcomes: list[FusionOutcome], backend: str, reason: str, paths: list[str]) -> None:
-    by_status = Counter(o.status for o in outcomes)
-    by_error = Counter(o.error_type for o in outcomes if o.error_type)
-    ok = [o for o in outcomes if o.status == "ok"]
-    rows = [{"metric": f"status:{k}", "value": v} for k, v in by_status.most_common()]
-    rows += [{"metric": f"error:{k}", "value": v} for k, v in by_error.most_common()]
-    rows += [
-        {"metric": "input_tokens", "value": sum(o.input_tokens or 0 for o in ok)},
-        {"metric": "output_tokens", "value": sum(o.output_tokens or 0 for o in ok)},
-        {"metric": "cost_usd", "value": round(sum(o.cost_usd or 0.0 for o in ok), 6)},
-        {"metric": "tripwire_breaches", "value": sum(bool(o.tripwire_breach) for o in ok)},
-    ]
-    create_table_artifact(key="fusion-summary", table=rows, description=f"Fusion run on the {backend} backend")
-    label = " (SIMULATED: no real LLM was called)" if backend == "simulated" else ""
-    create_markdown_artifact(
-        key="fusion-report",
-        markdown="\n".join([
-            f"# Fusion pipeline: {backend} backend{label}",
-            f"- backend choice: {reason}",
-            f"- scenarios: {len(outcomes)}; " + ", ".join(f"{k}: {v}" for k, v in by_status.most_common()),
-            "", "Written:", *[f"- `{p}`" for p in paths],
-        ]),
+def publish_fusion_summary_task(summary: FusionSummary, rows: list[dict], config: CertConfig, backend: str,
+                                reason: str, paths: list[str]) -> None:
+    create_table_artifact(key="fusion-summary", table=summary_table(summary),
+                          description=f"Fusion run on the {backend} backend")
+    create_table_artifact(
+        key="fusion-overlays", table=overlay_comparison(rows, config.scenario_profiles.performance_tracking),
+        description="Per-overlay comparison of this run: score (token efficiency; 0 for a failed call), "
+                    "latency, runs",
     )
+    create_markdown_artifact(key="fusion-report", markdown=summary_markdown(summary, backend, reason, paths))

@@ -24,7 +24,8 @@ os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 os.environ.pop("ANTHROPIC_API_KEY", None)
 os.environ.pop("CERT_ENV", None)
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from cert_core.paths import PROJECT_ROOT as REPO_ROOT  # noqa: E402
+
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -37,6 +38,14 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def config_dir() -> Path:
     return REPO_ROOT / "configs" / "fusion"
+
+
+@pytest.fixture
+def clock():
+    """The shared fake clock (tests/support/clock.py): monotonic seconds, `.utc()` for datetimes."""
+    from tests.support.clock import FakeClock
+
+    return FakeClock()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import json
 import click
 import yaml
 
-from .._common import EXIT_BAD_CONFIG, fail, with_env_option
+from .._common import cli_errors, with_config_dir_option, with_env_option
 
 
 @click.group("config", help="Show or validate the effective configuration.")
@@ -16,38 +16,33 @@ def config_group() -> None:
 
 
 @config_group.command("show", help="Print the effective config (YAML, or JSON with --json).")
-@click.option("--config-dir", type=click.Path(file_okay=False), default=None, help="Default: $CERT_CONFIG_DIR or configs/fusion.")
+@with_config_dir_option
 @click.option("--section", default=None, help="Only this section, e.g. energy_governance.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of YAML.")
 @with_env_option
+@cli_errors
 def show(config_dir: str | None, section: str | None, as_json: bool, env: str | None) -> None:
     from cert_core.config import load_config
-    from cert_core.errors import ConfigError
 
-    try:
-        cfg = load_config(config_dir, env)
-    except ConfigError as exc:
-        fail(exc.message, EXIT_BAD_CONFIG)
+    cfg = load_config(config_dir, env)
     sections = cfg.sections()
     if section is not None:
         if section not in sections:
-            fail(f"unknown section {section!r}; choose one of {', '.join(sections)}", EXIT_BAD_CONFIG)
+            raise click.BadParameter(f"unknown section {section!r}; choose one of {', '.join(sections)}",
+                                     param_hint="--section")
         sections = {section: sections[section]}
     doc = {"env": cfg.env, "config_dir": str(cfg.config_dir), "config_version": cfg.config_version, **sections}
     click.echo(json.dumps(doc, indent=2) if as_json else yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
 
 
 @config_group.command("validate", help="Validate every config file; exit 2 with the errors.")
-@click.option("--config-dir", type=click.Path(file_okay=False), default=None)
+@with_config_dir_option
 @with_env_option
+@cli_errors
 def validate(config_dir: str | None, env: str | None) -> None:
     from cert_core.config import load_config
-    from cert_core.errors import ConfigError
 
-    try:
-        cfg = load_config(config_dir, env)
-    except ConfigError as exc:
-        fail(exc.message, EXIT_BAD_CONFIG)
+    cfg = load_config(config_dir, env)
     defaulted = [name for name, files in cfg.sources.items() if not files]
     click.echo(f"ok: {cfg.config_dir} (env={cfg.env}, config_version={cfg.config_version})")
     if defaulted:

@@ -4,29 +4,23 @@ from __future__ import annotations
 
 import click
 
-from cert_core.errors import ConfigError, InvalidInputError
+from cert_core.errors import InvalidInputError
+from cert_core.llm.registry import AUTO, BACKEND_CHOICES
 
-from .._common import (
-    EXIT_BAD_CONFIG,
-    fail,
-    handle_cert_errors,
-    prepare_prefect_for_cli,
-    show_flow_progress,
-    silence_shutdown_noise,
-    with_env_option,
-)
+from .._common import cli_errors, run_flow, with_config_dir_option, with_env_option, with_results_dir_option
 
 
 def _check_arguments(config_dir: str | None, env: str | None, agents: int, rounds: int, strategy: str) -> None:
-    """Bad usage or config exits 2 before any flow starts."""
+    """Arguments the config bounds (agents, rounds) or the registry names (strategies) are checked before
+    any flow starts: a bad one is bad usage (exit 2), a bad config a ConfigError (exit 2)."""
     from cert_core.config import load_config
     from cert_core.coordination import validate_run
 
+    config = load_config(config_dir, env)
     try:
-        config = load_config(config_dir, env)
         validate_run(config.coordination, agents, rounds, strategy)
-    except (ConfigError, InvalidInputError) as exc:
-        fail(f"{exc.error_type}: {exc.message}", EXIT_BAD_CONFIG)
+    except InvalidInputError as exc:
+        raise click.UsageError(exc.message) from exc
 
 
 def _ci(interval, sign: str = "") -> str:
@@ -44,32 +38,24 @@ def _num(value: float | None, fmt: str = "{:.3f}") -> str:
               help="JSONL: one {id, task, reference?, kind?} object a line.")
 @click.option("--agents", default=3, show_default=True, type=int, help="Agents per task (1..coordination.max_agents).")
 @click.option("--strategy", default="debate", show_default=True,
-              help="sequential, parallel, debate, or several (comma-separated), or all; vote alone runs the baseline.")
+              help="sequential, parallel, debate, several (comma-separated) or all; vote alone runs the baseline.")
 @click.option("--rounds", default=2, show_default=True, type=int, help="Debate rounds (1..coordination.max_rounds).")
-@click.option("--backend", type=click.Choice(["auto", "anthropic", "local", "simulated"]), default="auto",
-              show_default=True, help="auto: anthropic with ANTHROPIC_API_KEY, else the local model, else simulated.")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default=AUTO, show_default=True,
+              help="auto: anthropic with ANTHROPIC_API_KEY, else the local model, else simulated.")
 @click.option("--judge", type=click.Choice(["auto", "llm", "reference"]), default="auto", show_default=True,
               help="auto: the reference judge on local/simulated backends, the LLM judge on anthropic.")
 @click.option("--force-refresh", is_flag=True, help="Measure again instead of using cached baselines and results.")
-@click.option("--results-dir", default=None, type=click.Path(file_okay=False),
-              help="Default: $CERT_RESULTS_DIR or data/results.")
-@click.option("--config-dir", default=None, type=click.Path(file_okay=False))
+@with_results_dir_option
+@with_config_dir_option
 @with_env_option
-@handle_cert_errors
+@cli_errors
 def coordinate(tasks_path, agents, strategy, rounds, backend, judge, force_refresh, results_dir, config_dir,
                env) -> None:
     _check_arguments(config_dir, env, agents, rounds, strategy)
-    prepare_prefect_for_cli()
     click.echo(f"coordinating {tasks_path} (starts Prefect's local API if PREFECT_API_URL is unset)…", err=True)
-    from flows.coordination import coordinated_run
-
-    show_flow_progress()
-    try:
-        r = coordinated_run(tasks_path=tasks_path, num_agents=agents, strategy=strategy, rounds=rounds,
-                            backend=backend, judge=judge, force_refresh=force_refresh, results_dir=results_dir,
-                            env=env, config_dir=config_dir)
-    finally:
-        silence_shutdown_noise()
+    r = run_flow("flows.coordination:coordinated_run", tasks_path=tasks_path, num_agents=agents, strategy=strategy,
+                 rounds=rounds, backend=backend, judge=judge, force_refresh=force_refresh, results_dir=results_dir,
+                 env=env, config_dir=config_dir)
     label = "SIMULATED (no LLM was called)" if r.backend == "simulated" else r.backend
     click.echo(f"flow run {r.run_id} completed on the {label} backend ({r.model}): {r.backend_reason}")
     click.echo(f"  judge: {r.judge}; tasks: {r.tasks} (+{r.rejected} rejected lines); rows: "

@@ -14,7 +14,9 @@ from contextlib import contextmanager
 
 import click
 
-from .._common import fail, handle_cert_errors, with_env_option
+from cert_core.statuses import HealthStatus
+
+from .._common import EXIT_RUN_FAILED, cli_errors, fail, with_env_option
 
 
 @contextmanager
@@ -26,9 +28,7 @@ def open_health_checker(env: str | None) -> Iterator[tuple[object, bool]]:
 
     settings = get_settings()
     config = load_config(env=env)
-    tripwire = BudgetTripwire.from_config(
-        config.energy_governance.budget_tripwire, default_state_file(settings.state_dir)
-    )
+    tripwire = BudgetTripwire(config.energy_governance.budget_tripwire, default_state_file(settings.state_dir))
     safety = ProductionSafetyManager.from_config(config.slo, config.circuit_breakers)
     energy = None
     ledger_file = settings.state_dir / "ledger.db"
@@ -45,7 +45,7 @@ def open_health_checker(env: str | None) -> Iterator[tuple[object, bool]]:
 @with_env_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @click.option("--strict", is_flag=True, help="Exit 1 when degraded too, not only when unhealthy.")
-@handle_cert_errors
+@cli_errors
 def health_command(env: str | None, as_json: bool, strict: bool) -> None:
     with open_health_checker(env) as (checker, has_ledger):
         report = checker.check()
@@ -53,7 +53,8 @@ def health_command(env: str | None, as_json: bool, strict: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.to_dict(), default=str, sort_keys=True))
     else:
-        colour = {"healthy": "green", "degraded": "yellow", "unhealthy": "red"}[report.status]
+        colour = {HealthStatus.HEALTHY: "green", HealthStatus.DEGRADED: "yellow", HealthStatus.UNHEALTHY: "red"}[
+            report.status]
         click.secho(f"system health: {report.status}", fg=colour, bold=True)
         for name, component in report.components.items():
             click.echo(f"  {name}: {component.status}")
@@ -61,7 +62,7 @@ def health_command(env: str | None, as_json: bool, strict: bool) -> None:
             click.echo(f"  - {issue}")
         if not has_ledger:
             click.echo("  (no budget ledger yet: nothing has been allocated under this state dir)")
-    if report.status == "unhealthy" or (strict and report.status == "degraded"):
+    if report.status == HealthStatus.UNHEALTHY or (strict and report.status == HealthStatus.DEGRADED):
         if as_json:  # stdout stays one JSON object
-            raise SystemExit(1)
-        fail(f"system is {report.status}", 1)
+            raise SystemExit(EXIT_RUN_FAILED)
+        fail(f"system is {report.status}", EXIT_RUN_FAILED)

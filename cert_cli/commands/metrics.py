@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .._common import handle_cert_errors, with_env_option
+from .._common import cli_errors, with_env_option
 
 
 @click.group("metrics", help="Prometheus metrics for operators.")
@@ -16,7 +16,7 @@ def metrics_group() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=9090, show_default=True, type=int)
 @with_env_option
-@handle_cert_errors
+@cli_errors
 def serve(host: str, port: int, env: str | None) -> None:
     from cert_core.observability import make_server
     from cert_core.observability.metrics import multiprocess_dir

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
+from ..llm.registry import AUTO, BackendRequest
 from ._base import Section
-
-BackendName = Literal["auto", "anthropic", "local", "simulated"]
 
 
 class AnthropicSettings(Section):
@@ -73,7 +70,7 @@ class FusionCall(Section):
 
 
 class LLMConfig(Section):
-    backend: BackendName = "auto"
+    backend: BackendRequest = AUTO
     max_prompt_chars: int = Field(200_000, ge=1)  # prompt + system above this is rejected before any call
     anthropic: AnthropicSettings = Field(default_factory=AnthropicSettings)
     local: LocalSettings = Field(default_factory=LocalSettings)

@@ -18,7 +18,7 @@ from .energy_governance import EnergyGovernanceConfig
 from .llm import LLMConfig
 from .overlay_params import OverlayParams
 from .scenario_profiles import ScenarioProfiles
-from .settings import Environment, get_settings
+from .settings import ENVIRONMENTS, Environment, get_settings
 from .slo import SLOConfig
 from .trajectory import TrajectoryConfig
 
@@ -33,7 +33,6 @@ CONFIG_FILES: dict[str, type[BaseModel]] = {
     "trajectory": TrajectoryConfig,
     "coordination": CoordinationConfig,
 }
-ENVIRONMENTS = ("development", "staging", "production")
 
 
 class CertConfig(BaseModel):

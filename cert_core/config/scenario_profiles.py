@@ -68,8 +68,16 @@ def _default_overlays() -> dict[str, OverlayProfile]:
     }
 
 
+class PerformanceTracking(StrictSection):
+    """The overlay performance tracker: an average score below the threshold is flagged."""
+
+    performance_threshold: float = Field(0.7, ge=0.0, le=1.0)
+    window_size: int = Field(50, ge=1)  # the latest runs per overlay that the averages cover
+
+
 class ScenarioProfiles(Section):
     complexity_levels: ComplexityLevels = Field(default_factory=ComplexityLevels)
+    performance_tracking: PerformanceTracking = Field(default_factory=PerformanceTracking)
     routing_weights: RoutingWeights = Field(default_factory=RoutingWeights)
     categories: dict[str, CategoryProfile] = Field(default_factory=_default_categories)
     overlays: dict[str, OverlayProfile] = Field(default_factory=_default_overlays)

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Environment = Literal["development", "staging", "production"]
+from ..paths import project_path
 
-# The repo root when running from a checkout; used only to find the shipped configs and data.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["ENVIRONMENTS", "CertSettings", "Environment", "get_settings"]
+
+Environment = Literal["development", "staging", "production"]  # CERT_ENV, --env, <name>_<env>.yaml
+ENVIRONMENTS: tuple[str, ...] = get_args(Environment)
 
 
 def _default_config_dir() -> Path:
-    local = Path("configs/fusion")
-    return local if local.is_dir() else PROJECT_ROOT / "configs" / "fusion"
+    return project_path("configs/fusion")
 
 
 class CertSettings(BaseSettings):

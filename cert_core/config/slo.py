@@ -56,8 +56,21 @@ class DegradationAction(Section):
 
 
 class DegradationStrategy(Section):
+    """Applied once any trigger SLO has been violated for its duration; lifted (when auto recovery
+    is on) once every trigger SLO has been compliant again for its duration."""
+
     trigger_conditions: list[TriggerCondition] = Field(default_factory=list)
     actions: list[DegradationAction] = Field(default_factory=list)
+
+
+class EscalationPolicy(Section):
+    auto_recovery_enabled: bool = True  # lift a degradation strategy when its SLOs are met again
+
+
+class MonitoringConfig(Section):
+    # how often (on the safety manager's clock) SLOs are checked and degradation strategies applied or lifted
+    check_interval_seconds: float = Field(30, ge=0)
+    escalation_policy: EscalationPolicy = Field(default_factory=EscalationPolicy)
 
 
 def _default_slos() -> dict[str, SLOObjective]:
@@ -69,4 +82,5 @@ def _default_slos() -> dict[str, SLOObjective]:
 
 class SLOConfig(Section):
     service_level_objectives: dict[str, SLOObjective] = Field(default_factory=_default_slos)
+    monitoring_config: MonitoringConfig = Field(default_factory=MonitoringConfig)
     degradation_strategies: dict[str, DegradationStrategy] = Field(default_factory=dict)

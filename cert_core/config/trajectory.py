@@ -32,7 +32,7 @@ class TrajectoryConfig(Section):
     max_chain_length: int = Field(64, ge=2)
     batch_size: int = Field(8, ge=1)
     chunk_size: int = Field(64, ge=1)  # chains per flow task
-    batch_timeout_s: float = Field(120.0, gt=0)
+    batch_timeout_s: float | None = Field(120.0, gt=0)  # None: no limit (calibration and evaluation)
     cache_size: int = Field(1024, ge=0)
     load_in_8bit: bool = False
     step_separator: str = "\n"

@@ -20,7 +20,6 @@ from .types import (
     CoordinationMetrics,
     CoordinationTask,
     Judgement,
-    RunStatus,
     StrategyResult,
 )
 
@@ -41,7 +40,6 @@ __all__ = [
     "LLMJudge",
     "MeasurementRequest",
     "ReferenceJudge",
-    "RunStatus",
     "Strategy",
     "StrategyResult",
     "StrategySummary",

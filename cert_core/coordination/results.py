@@ -16,6 +16,7 @@ from typing import Any
 
 from ..config.coordination import CoordinationConfig
 from ..errors import CertError
+from ..statuses import CoordinationStatus
 from .agents import is_cost_limited
 from .measure import vote_control
 from .types import (
@@ -23,7 +24,6 @@ from .types import (
     BaselineMeasurement,
     CoordinationMetrics,
     CoordinationTask,
-    RunStatus,
     StrategyResult,
 )
 
@@ -47,8 +47,8 @@ class Failure:
         return cls(type(exc).__name__, str(exc) or repr(exc), False)
 
     @property
-    def status(self) -> RunStatus:
-        return RunStatus.COST_LIMITED if self.cost_limited else RunStatus.ERROR
+    def status(self) -> CoordinationStatus:
+        return CoordinationStatus.COST_LIMITED if self.cost_limited else CoordinationStatus.ERROR
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class CoordinationRow:
 
     task_id: str
     strategy: str
-    status: RunStatus
+    status: CoordinationStatus
     metrics: CoordinationMetrics | None
     baseline_cached: bool | None
     coordinated_cached: bool | None
@@ -153,13 +153,13 @@ def evaluate_task(outcome: TaskOutcome, config: CoordinationConfig, run_id: str)
                 "gain_over_vote need the baseline",
             ))
             continue
-        rows.append(CoordinationRow(task.id, name, RunStatus.OK, _metrics(task, result, baseline, vote), b_cached,
+        rows.append(CoordinationRow(task.id, name, CoordinationStatus.OK, _metrics(task, result, baseline, vote), b_cached,
                                     cached, baseline.measured_in_run, calls, duration, result.truncated,
                                     result.arbitration))
     if isinstance(baseline, Failure):
         rows.append(_failed(task.id, "vote", baseline, baseline.calls))
     else:
-        rows.append(CoordinationRow(task.id, "vote", RunStatus.OK, _metrics(task, vote, baseline, vote), b_cached,
+        rows.append(CoordinationRow(task.id, "vote", CoordinationStatus.OK, _metrics(task, vote, baseline, vote), b_cached,
                                     b_cached, baseline.measured_in_run, b_calls, b_duration, baseline.truncated,
                                     vote.arbitration))
     return rows

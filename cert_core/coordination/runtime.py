@@ -58,7 +58,7 @@ class CoordinationRuntime:
 
     @property
     def backend_name(self) -> str:
-        return self.choice.name
+        return self.choice.name.value
 
     @property
     def model_id(self) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .results import CoordinationRow
-from .types import RunStatus
+from ..statuses import CoordinationStatus
 
 __all__ = ["Interval", "StrategySummary", "bootstrap_mean", "summarize"]
 
@@ -85,7 +85,7 @@ def summarize(rows: Sequence[CoordinationRow], *, resamples: int = 2000, seed: i
     out = []
     for strategy in order:
         mine = [r for r in rows if r.strategy == strategy]
-        metrics = [r.metrics for r in mine if r.status == RunStatus.OK and r.metrics is not None]
+        metrics = [r.metrics for r in mine if r.status == CoordinationStatus.OK and r.metrics is not None]
         gammas = [m.gamma for m in metrics if m.gamma is not None]
         gains = [m.gain_over_vote for m in metrics if m.gain_over_vote is not None]
         pairs = [(m.coordinated_quality, m.baseline_quality) for m in metrics
@@ -94,9 +94,9 @@ def summarize(rows: Sequence[CoordinationRow], *, resamples: int = 2000, seed: i
         qualities = [m.coordinated_quality for m in metrics if m.coordinated_quality is not None]
         calls = [c for r in mine for c in r.calls]
         out.append(StrategySummary(
-            strategy=strategy, tasks=len(mine), ok=sum(r.status == RunStatus.OK for r in mine),
-            errors=sum(r.status == RunStatus.ERROR for r in mine),
-            cost_limited=sum(r.status == RunStatus.COST_LIMITED for r in mine),
+            strategy=strategy, tasks=len(mine), ok=sum(r.status == CoordinationStatus.OK for r in mine),
+            errors=sum(r.status == CoordinationStatus.ERROR for r in mine),
+            cost_limited=sum(r.status == CoordinationStatus.COST_LIMITED for r in mine),
             mean_gamma=statistics.fmean(gammas) if gammas else None,
             gamma_ci=bootstrap_mean(gammas, resamples=resamples, seed=seed), gamma_n=len(gammas),
             pooled_gamma=statistics.fmean(c for c, _ in pairs) / base if base else None,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, Literal
 
 __all__ = [
@@ -19,19 +18,10 @@ __all__ = [
     "CoordinationTask",
     "Judgement",
     "Phase",
-    "RunStatus",
     "StrategyResult",
 ]
 
 Phase = Literal["baseline", "coordinated", "aggregate", "judge"]
-
-
-class RunStatus(StrEnum):
-    """Status of one coordination_runs row."""
-
-    OK = "ok"
-    ERROR = "error"
-    COST_LIMITED = "cost_limited"  # an hourly/daily cost cap stopped it; work done before is kept
 
 
 def _now() -> datetime:

@@ -1,16 +1,19 @@
 """The fusion pipeline: one scenario from routing to a budget-checked, breaker-guarded LLM call."""
 
-from .factory import FusionRuntime, build_runtime, fusion_settings
+from .factory import FusionRuntime, build_runtime
 from .outcome import FusionOutcome
-from .pipeline import FusionPipeline, FusionSettings, base_prompt, token_delta_pct
+from .performance import overlay_comparison
+from .pipeline import FusionPipeline, base_prompt, token_delta_pct
+from .summary import FusionSummary, summarise_fusion
 
 __all__ = [
     "FusionOutcome",
     "FusionPipeline",
     "FusionRuntime",
-    "FusionSettings",
+    "FusionSummary",
     "base_prompt",
     "build_runtime",
-    "fusion_settings",
+    "overlay_comparison",
+    "summarise_fusion",
     "token_delta_pct",
 ]

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from ..statuses import FusionStatus
+
+__all__ = ["FusionOutcome"]
+
 
 @dataclass(frozen=True)
 class FusionOutcome:
@@ -12,7 +16,7 @@ class FusionOutcome:
     overlay: str | None
     backend: str
     model: str | None
-    status: str  # ok | error | denied | circuit_open
+    status: FusionStatus
     input_tokens: int | None = None
     output_tokens: int | None = None
     cost_usd: float | None = None
@@ -21,9 +25,12 @@ class FusionOutcome:
     tripwire_breach: bool | None = None
     downgrade_active: bool | None = None
     circuit_state: str | None = None
+    degradation: str | None = None  # the SLO degradation strategies in force for this call
     error_type: str | None = None
     error_message: str | None = None
     run_at: datetime | None = None
 
     def as_row(self, config_version: str, run_id: str) -> dict:
-        return {**asdict(self), "config_version": config_version, "flow_run_id": run_id}
+        row = asdict(self)
+        row["status"] = self.status.value
+        return {**row, "config_version": config_version, "flow_run_id": run_id}

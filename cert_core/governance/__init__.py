@@ -2,7 +2,7 @@
 
 from .energy import Allocation, Consumption, EnergyGovernanceController, TripwireState, ledger_limits
 from .ledger import BudgetLedger, Denial, LedgerLimits, Reservation, Settlement, Usage
-from .quorum import ArbitrationResult, QuorumConfig, QuorumVotingEngine, VotingResult
+from .quorum import ArbitrationResult, QuorumConfig, QuorumVotingEngine, VoteOutcome, VotingResult, vote
 from .tripwire import BreachCheck, BudgetTripwire, ResetResult, TripwireStatus, default_state_file
 
 __all__ = [
@@ -23,7 +23,9 @@ __all__ = [
     "TripwireState",
     "TripwireStatus",
     "Usage",
+    "VoteOutcome",
     "VotingResult",
     "default_state_file",
     "ledger_limits",
+    "vote",
 ]

@@ -1,5 +1,9 @@
 """QuorumVotingEngine: weighted votes of modules on a proposal, with a quorum and arbitration.
 
+`vote()` is the one-shot form for voters whose choices are all known (agents' answers, for
+example): every voter becomes a weighted module, all votes are cast, and a proposal without
+consensus goes to arbitration. The proposal API below is for votes that arrive over time.
+
 - Support for an option = sum(weight x confidence) of the modules that chose it / the total weight
   of all configured modules, so votes still to come can never take consensus away.
 - Consensus: every required module has voted and the best option's support >= consensus_threshold.
@@ -19,6 +23,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import ConfigError, InvalidInputError
+
+__all__ = [
+    "ArbitrationResult",
+    "Proposal",
+    "QuorumConfig",
+    "QuorumVotingEngine",
+    "VoteOutcome",
+    "VotingResult",
+    "vote",
+]
 
 ProposalStatus = Literal["open", "consensus", "no_consensus"]
 
@@ -195,3 +209,54 @@ def _proposal_from_mapping(raw: Mapping[str, Any]) -> Proposal:
     if isinstance(options, str) or not all(isinstance(o, str) for o in options):
         raise InvalidInputError(f"proposal {proposal_id!r}: options must be a list of strings, got {options!r}")
     return Proposal(proposal_id, str(raw.get("proposal_type", "generic")), tuple(dict.fromkeys(options)), data)
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    """A one-shot vote: the consensus option, else the arbitrated one (None when arbitration is off)."""
+
+    decision: str | None
+    consensus_reached: bool
+    arbitrated: bool
+    consensus_confidence: float  # support of the leading option, 0..1 of the total weight
+    support: dict[str, float]
+    reasoning: str
+
+
+def vote(
+    choices_with_weights: Mapping[str, tuple[str, float]],
+    *,
+    consensus_threshold: float | None = None,
+    arbitration_enabled: bool | None = None,
+) -> VoteOutcome:
+    """Decide among the voters' choices: ``{voter: (choice, weight)}``.
+
+    Consensus needs the leading choice's share of the total weight to reach
+    ``consensus_threshold`` (QuorumConfig's default when None); otherwise arbitration picks the
+    choice with the most weight (ties: the heaviest single voter, then alphabetical order).
+    """
+    if not choices_with_weights:
+        raise InvalidInputError("vote() needs at least one voter: pass {voter: (choice, weight)}")
+    for voter, ballot in choices_with_weights.items():
+        if not (isinstance(ballot, tuple) and len(ballot) == 2 and isinstance(ballot[0], str)
+                and isinstance(ballot[1], (int, float)) and not isinstance(ballot[1], bool) and ballot[1] > 0):
+            raise InvalidInputError(f"voter {voter!r}: a ballot is (choice: str, weight > 0), got {ballot!r}")
+    overrides = {k: v for k, v in (("consensus_threshold", consensus_threshold),
+                                   ("arbitration_enabled", arbitration_enabled)) if v is not None}
+    modules = {voter: {"weight": float(weight)} for voter, (_, weight) in choices_with_weights.items()}
+    engine = QuorumVotingEngine({"modules": modules, **overrides}, clock=lambda: 0.0)  # no timeout in one shot
+    proposal_id = "vote"
+    engine.submit_proposal(Proposal(proposal_id, "vote", tuple(dict.fromkeys(c for c, _ in choices_with_weights.values()))))
+    # heaviest voters first (then by name), so the outcome does not depend on the mapping's order
+    for voter, (choice, _) in sorted(choices_with_weights.items(), key=lambda item: (-item[1][1], item[0])):
+        if engine.get_voting_results(proposal_id).status != "open":
+            break  # consensus already: later votes cannot take it away
+        engine.cast_vote(proposal_id, voter, choice)
+    result = engine.get_voting_results(proposal_id)
+    if result.consensus_reached:
+        return VoteOutcome(result.selected_option, True, False, result.consensus_confidence, result.support,
+                           f"consensus at {result.consensus_confidence:.2f} "
+                           f">= {engine.config.consensus_threshold:.2f}")
+    arbitration = engine.handle_arbitration(proposal_id)
+    return VoteOutcome(arbitration.decision, False, arbitration.decision is not None, result.consensus_confidence,
+                       result.support, arbitration.reasoning)

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..config.energy_governance import BudgetTripwireConfig, RecoveryConditions
+from ..config.energy_governance import BudgetTripwireConfig
 from ..errors import InvalidInputError
 from ..observability import METRICS, get_logger
 from .state_file import JsonStateFile
@@ -103,60 +103,27 @@ def _utcnow() -> datetime:
 
 
 class BudgetTripwire:
+    """The tripwire of ``config`` (energy_governance.yaml `budget_tripwire`, validated there) over
+    the state file shared by every process."""
+
     def __init__(
         self,
+        config: BudgetTripwireConfig,
         state_file: str | Path,
-        breach_threshold: float = 12.0,
-        consecutive_limit: int = 3,
-        downgrade_parameters: Mapping[str, str] | None = None,
-        recovery_threshold: float = 8.0,
-        recovery_conditions: RecoveryConditions | None = None,
         *,
-        enabled: bool = True,
         clock: Clock = _utcnow,
         health_check: Callable[[], bool] | None = None,
     ) -> None:
-        if not (math.isfinite(breach_threshold) and breach_threshold > 0):
-            raise InvalidInputError(f"breach_threshold must be a positive percentage, got {breach_threshold}")
-        if consecutive_limit < 1:
-            raise InvalidInputError(f"consecutive_limit must be at least 1, got {consecutive_limit}")
-        if not 0 <= recovery_threshold <= breach_threshold:
-            raise InvalidInputError(
-                f"recovery_threshold ({recovery_threshold}) must be between 0 and breach_threshold ({breach_threshold})"
-            )
-        defaults = BudgetTripwireConfig()
-        self.breach_threshold = float(breach_threshold)
-        self.consecutive_limit = int(consecutive_limit)
-        self.downgrade_parameters = dict(
-            defaults.downgrade_parameters if downgrade_parameters is None else downgrade_parameters
-        )
-        self.recovery_threshold = float(recovery_threshold)
-        self.recovery_conditions = recovery_conditions or defaults.recovery_conditions
-        self.enabled = enabled
+        self.config = config
+        self.breach_threshold = config.breach_threshold_percentage
+        self.consecutive_limit = config.consecutive_breach_limit
+        self.downgrade_parameters = dict(config.downgrade_parameters)
+        self.recovery_threshold = config.recovery_threshold_percentage
+        self.recovery_conditions = config.recovery_conditions
+        self.enabled = config.enabled
         self._clock = clock
         self._health_check = health_check
         self._store = JsonStateFile(state_file)
-
-    @classmethod
-    def from_config(
-        cls,
-        cfg: BudgetTripwireConfig,
-        state_file: str | Path,
-        *,
-        clock: Clock = _utcnow,
-        health_check: Callable[[], bool] | None = None,
-    ) -> BudgetTripwire:
-        return cls(
-            state_file,
-            breach_threshold=cfg.breach_threshold_percentage,
-            consecutive_limit=cfg.consecutive_breach_limit,
-            downgrade_parameters=cfg.downgrade_parameters,
-            recovery_threshold=cfg.recovery_threshold_percentage,
-            recovery_conditions=cfg.recovery_conditions,
-            enabled=cfg.enabled,
-            clock=clock,
-            health_check=health_check,
-        )
 
     @property
     def state_file(self) -> Path:

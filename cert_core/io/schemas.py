@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from ..statuses import ChainStatus, CoordinationStatus, FusionStatus
+
 TS = pa.timestamp("us", tz="UTC")
 STR = pa.string()
 F64 = pa.float64()
@@ -62,6 +64,7 @@ FUSION_RUNS = _schema(
     ("tripwire_breach", BOOL, True),
     ("downgrade_active", BOOL, True),
     ("circuit_state", STR, True),
+    ("degradation", STR, True),  # the SLO degradation strategies in force for this call (slo.yaml), comma-joined
     ("error_type", STR, True),
     ("error_message", STR, True),
     ("config_version", STR, True),
@@ -188,10 +191,10 @@ SCHEMAS: dict[str, pa.Schema] = {
 
 # Closed value sets that validation enforces.
 VALUE_SETS: dict[str, dict[str, list[str]]] = {
-    "fusion_runs": {"status": ["ok", "error", "denied", "circuit_open"]},
-    "coordination_runs": {"status": ["ok", "error", "cost_limited"]},
+    "fusion_runs": {"status": [s.value for s in FusionStatus]},
+    "coordination_runs": {"status": [s.value for s in CoordinationStatus]},
     "agent_responses": {"phase": ["baseline", "coordinated", "aggregate", "judge"]},
-    "trajectory_chains": {"status": ["ok", "error"]},
+    "trajectory_chains": {"status": [s.value for s in ChainStatus]},
     "drift_events": {
         "drift_type": ["file", "config", "quality"],
         "severity": ["low", "medium", "high", "critical"],

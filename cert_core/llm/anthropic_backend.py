@@ -6,122 +6,91 @@ import json
 import random
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
+from dataclasses import replace
 
 import anthropic
 from pydantic import SecretStr
 
-from ..config.llm import ModelPrice
-from ..errors import CertError, MalformedResponse
+from ..config.llm import LLMConfig
+from ..errors import MalformedResponse
 from ..observability import get_logger
-from .completion import Completion, Message, MessageLike
 from .anthropic_errors import map_sdk_error
+from .base import BaseBackend, Generation
+from .completion import Message
 from .limiter import RequestLimiter
-from .observe import record_failure, record_success
-from .pricing import compute_cost, price_for
-from .retry import RetryPolicy, call_with_retries
-from .validation import validate_request
+from .registry import BackendName
+from .retry import call_with_retries
 
 __all__ = ["AnthropicBackend"]
 
 log = get_logger("cert.llm.anthropic")
 
 
-class AnthropicBackend:
+class AnthropicBackend(BaseBackend):
     """``anthropic.Anthropic`` with ``max_retries=0``: every HTTP attempt passes our limiter.
 
-    The key is held as a SecretStr and handed to the SDK only; it is never in a repr, a log
-    line or an error message (errors are scrubbed before they leave this module).
+    Model, timeout and retry policy come from ``config.anthropic``; ``base_url`` (from
+    ANTHROPIC_BASE_URL) overrides the section's. The key is held as a SecretStr and handed to
+    the SDK only; it is never in a repr, a log line or an error message (errors are scrubbed
+    before they leave this module).
     """
 
-    backend_name = "anthropic"
+    backend_name = BackendName.ANTHROPIC
     needs_key = True
     key_env_var = "ANTHROPIC_API_KEY"
 
     def __init__(
         self,
+        config: LLMConfig,
         *,
-        model: str,
         api_key: SecretStr,
         limiter: RequestLimiter,
-        pricing: Mapping[str, ModelPrice],
-        policy: RetryPolicy | None = None,
         base_url: str | None = None,
-        timeout_s: float = 30.0,
-        max_prompt_chars: int = 200_000,
         http_client=None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self.model_id = model
-        self._pricing = dict(pricing)
-        price_for(model, self._pricing)  # fail at construction, not after the first paid call
+        settings = config.anthropic
+        super().__init__(config, settings.model)
+        self._settings = settings
         self._secret = api_key
         self._limiter = limiter
-        self._policy = policy or RetryPolicy()
-        self.base_url = base_url
-        self.timeout_s = timeout_s
-        self._max_prompt_chars = max_prompt_chars
+        self.base_url = base_url or settings.base_url
+        self.timeout_s = settings.timeout_s
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._client = anthropic.Anthropic(
             api_key=api_key.get_secret_value(),
-            base_url=base_url,
-            timeout=timeout_s,
+            base_url=self.base_url,
+            timeout=settings.timeout_s,
             max_retries=0,  # the one retry loop is ours, so every attempt takes a limiter slot
             http_client=http_client,
         )
         # close the connection pool when the backend is dropped, even if nobody calls close()
         self._finalizer = weakref.finalize(self, self._client.close)
 
-    def complete(
-        self,
-        messages: Sequence[MessageLike] | str,
-        *,
-        max_tokens: int,
-        temperature: float,
-        system: str | None = None,
-    ) -> Completion:
-        msgs = validate_request(messages, max_tokens=max_tokens, temperature=temperature, system=system,
-                                max_prompt_chars=self._max_prompt_chars)
-        started = time.perf_counter()
-        try:
-            result = call_with_retries(
-                lambda: self._attempt(msgs, max_tokens, temperature, system),
-                limiter=self._limiter, policy=self._policy, sleep=self._sleep, rng=self._rng,
-            )
-        except CertError as error:
-            record_failure(self.backend_name, error)
-            raise
-        text, stop_reason, input_tokens, output_tokens = result.value
-        completion = Completion(
-            text=text,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            model=self.model_id,
-            latency_ms=round((time.perf_counter() - started) * 1000.0, 3),
-            cost_usd=compute_cost(self.model_id, input_tokens, output_tokens, self._pricing),
-            backend=self.backend_name,
-            attempts=result.attempts,
-            stop_reason=stop_reason,
+    def _generate(self, messages: tuple[Message, ...], *, max_tokens: int, temperature: float,
+                  system: str | None) -> Generation:
+        result = call_with_retries(
+            lambda: self._attempt(messages, max_tokens, system),
+            limiter=self._limiter, policy=self._settings, sleep=self._sleep, rng=self._rng,
         )
-        record_success(completion)
-        log.debug("anthropic completion", extra={"model": self.model_id, "attempts": result.attempts,
-                                                 "input_tokens": input_tokens, "output_tokens": output_tokens})
-        return completion
+        log.debug("anthropic completion", extra={"model": self.model_id, "attempts": result.attempts})
+        return replace(result.value, attempts=result.attempts)
 
-    def _attempt(self, msgs: tuple[Message, ...], max_tokens: int, temperature: float, system: str | None):
-        """One HTTP request; returns (text, stop_reason, input_tokens, output_tokens) or raises a CertError.
+    def _attempt(self, messages: tuple[Message, ...], max_tokens: int, system: str | None) -> Generation:
+        """One HTTP request, or a CertError.
 
-        ``temperature`` is validated but not sent: Messages.create in anthropic 2.x has no such
-        parameter any more (sampling is the model's own).
+        ``temperature`` is validated by the base but not sent: Messages.create in anthropic 2.x has
+        no such parameter any more (sampling is the model's own).
         """
         kwargs = {"system": system} if system else {}
         try:
             response = self._client.messages.create(
                 model=self.model_id,
                 max_tokens=max_tokens,
-                messages=[m.as_dict() for m in msgs],
+                messages=[m.as_dict() for m in messages],
                 **kwargs,
             )
         except (anthropic.AnthropicError, json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -131,20 +100,11 @@ class AnthropicBackend:
     def close(self) -> None:
         self._finalizer()
 
-    def __enter__(self) -> AnthropicBackend:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def price(self, input_tokens: int, output_tokens: int) -> float:
-        return compute_cost(self.model_id, input_tokens, output_tokens, self._pricing)
-
     def __repr__(self) -> str:
         return f"AnthropicBackend(model={self.model_id!r}, base_url={self.base_url!r}, timeout_s={self.timeout_s:g})"
 
 
-def _parse_message(response, model: str) -> tuple[str, str | None, int, int]:
+def _parse_message(response, model: str) -> Generation:
     """Pull text and usage out of a Message; a body of the wrong shape is a MalformedResponse."""
     try:
         blocks = response.content
@@ -159,4 +119,4 @@ def _parse_message(response, model: str) -> tuple[str, str | None, int, int]:
         ) from exc
     if input_tokens < 0 or output_tokens < 0:
         raise MalformedResponse("the API reported negative token usage", recoverable=False, context={"model": model})
-    return text, stop_reason, input_tokens, output_tokens
+    return Generation(text, input_tokens, output_tokens, stop_reason)

@@ -16,7 +16,7 @@ from typing import Protocol, runtime_checkable
 
 from ..errors import InvalidInputError
 
-__all__ = ["RequestLimiter", "TokenBucketLimiter", "UnlimitedLimiter"]
+__all__ = ["RequestLimiter", "TokenBucketLimiter"]
 
 
 @runtime_checkable
@@ -24,14 +24,6 @@ class RequestLimiter(Protocol):
     def acquire(self) -> AbstractContextManager[None]:
         """Block until one request may be sent; the context covers that one attempt."""
         ...
-
-
-class UnlimitedLimiter:
-    """For backends that make no network requests (local, simulated)."""
-
-    @contextmanager
-    def acquire(self) -> Iterator[None]:
-        yield
 
 
 class TokenBucketLimiter:

@@ -1,4 +1,5 @@
-"""The one interface the flows call, whatever answers behind it."""
+"""The one interface the flows call, whatever answers behind it (backends implement it through
+llm/base.py's BaseBackend; wrappers such as GuardedBackend implement it directly)."""
 
 from __future__ import annotations
 
@@ -13,18 +14,12 @@ __all__ = ["LLMBackend"]
 @runtime_checkable
 class LLMBackend(Protocol):
     model_id: str
-    backend_name: str  # "anthropic" | "local" | "simulated": the value written to Parquet
+    backend_name: str  # a registry.BackendName: the value written to Parquet
     needs_key: bool
     key_env_var: str | None
 
-    def complete(
-        self,
-        messages: Sequence[MessageLike] | str,
-        *,
-        max_tokens: int,
-        temperature: float,
-        system: str | None = None,
-    ) -> Completion:
+    def complete(self, messages: Sequence[MessageLike] | str, *, max_tokens: int, temperature: float,
+                 system: str | None = None) -> Completion:
         """Return a Completion or raise a CertError (InvalidInputError, an LLMError subclass, ...)."""
         ...
 

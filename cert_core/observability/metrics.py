@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client import multiprocess as _multiprocess
 
 LATENCY_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
@@ -88,9 +88,6 @@ class CertMetrics:
         )
         # datasets
         self.rows_written = Counter(f"{ns}_rows_written_total", "Parquet rows published", ["dataset"], registry=r)
-
-    def exposition(self) -> bytes:
-        return generate_latest(self.registry)
 
 
 def multiprocess_dir() -> str | None:

@@ -1,4 +1,8 @@
-"""PerformanceTracker: a sliding window of scores and latencies per overlay."""
+"""PerformanceTracker: a sliding window of scores and latencies per overlay (the seed's router tracker).
+
+Its settings are scenario_profiles.yaml `performance_tracking`; fusion/performance.py feeds it
+from fusion_runs rows.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
+from ..config.scenario_profiles import PerformanceTracking
 from ..errors import InvalidInputError
+
+__all__ = ["OverlayPerformance", "PerformanceTracker"]
 
 
 @dataclass(frozen=True)
@@ -20,20 +27,9 @@ class OverlayPerformance:
     below_threshold: bool
 
 
-@dataclass(frozen=True)
-class PerformanceComparison:
-    better_performer: str | None  # None on a tie
-    performance_difference: float  # avg score of a minus avg score of b
-    overlay_a: OverlayPerformance
-    overlay_b: OverlayPerformance
-
-
 class PerformanceTracker:
-    def __init__(self, performance_threshold: float = 0.7, window_size: int = 50) -> None:
-        if window_size < 1:
-            raise InvalidInputError(f"window_size must be >= 1, got {window_size}")
-        self.performance_threshold = performance_threshold
-        self.window_size = window_size
+    def __init__(self, settings: PerformanceTracking) -> None:
+        self.settings = settings
         self._windows: dict[str, deque[tuple[float, float]]] = {}
         self._totals: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -45,7 +41,8 @@ class PerformanceTracker:
         if not (isinstance(latency, (int, float)) and math.isfinite(latency) and latency >= 0):
             raise InvalidInputError(f"latency must be a non-negative number of milliseconds, got {latency!r}")
         with self._lock:
-            self._windows.setdefault(name, deque(maxlen=self.window_size)).append((float(score), float(latency)))
+            window = self._windows.setdefault(name, deque(maxlen=self.settings.window_size))
+            window.append((float(score), float(latency)))
             self._totals[name] = self._totals.get(name, 0) + 1
 
     def _summary(self, name: str) -> OverlayPerformance:
@@ -58,21 +55,9 @@ class PerformanceTracker:
             max_score=max(scores),
             avg_latency_ms=sum(lat for _, lat in window) / len(window),
             total_runs=self._totals[name],
-            below_threshold=avg < self.performance_threshold,
+            below_threshold=avg < self.settings.performance_threshold,
         )
 
     def get_performance_summary(self) -> dict[str, OverlayPerformance]:
         with self._lock:
             return {name: self._summary(name) for name in self._windows}
-
-    def compare_performance(self, a: str, b: str) -> PerformanceComparison:
-        with self._lock:
-            missing = [n for n in (a, b) if n not in self._windows]
-            if missing:
-                raise InvalidInputError(
-                    f"no recorded runs for {', '.join(map(repr, missing))}; known: {sorted(self._windows)}"
-                )
-            pa, pb = self._summary(a), self._summary(b)
-        diff = pa.avg_score - pb.avg_score
-        better = None if diff == 0 else (a if diff > 0 else b)
-        return PerformanceComparison(better, diff, pa, pb)

@@ -21,6 +21,7 @@ from ..config import CertConfig
 from ..config.scenario_profiles import ScenarioProfiles
 from ..errors import InvalidInputError, ResourceLoadError
 from ..observability.metrics import METRICS
+from ..resources import process_resource
 from .decision import RoutingDecision, RoutingStats
 from .overlay import MicroOverlay, load_overlay
 from .scenario import Scenario
@@ -150,14 +151,7 @@ def route_chunk(router: RuntimeRouter, scenarios: Sequence[Scenario]) -> RoutedC
     return RoutedChunk([router.route_scenario(s) for s in scenarios])
 
 
-_ROUTERS: dict[tuple[str, str], RuntimeRouter] = {}
-_ROUTERS_LOCK = threading.Lock()
-
-
 def cached_router(config: CertConfig) -> RuntimeRouter:
-    """One router per process and config version, so chunks do not re-read overlay files."""
-    key = (str(config.config_dir), config.config_version)
-    with _ROUTERS_LOCK:
-        if key not in _ROUTERS:
-            _ROUTERS[key] = RuntimeRouter.from_config(config)
-        return _ROUTERS[key]
+    """One router per process and config version (a process resource), so chunks do not re-read overlay files."""
+    return process_resource(("router", str(config.config_dir), config.config_version),
+                            lambda: RuntimeRouter.from_config(config))

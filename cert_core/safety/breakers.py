@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 
 from ..config.circuit_breakers import BreakerConfig, CircuitBreakersConfig
 from ..errors import InvalidInputError
@@ -40,11 +40,5 @@ class BreakerRegistry:
                 f"unknown circuit breaker {name!r}; configured in circuit_breakers.yaml: {', '.join(sorted(self._breakers))}"
             ) from None
 
-    def names(self) -> list[str]:
-        return sorted(self._breakers)
-
     def states(self) -> dict[str, BreakerState]:
         return {name: b.get_state() for name, b in sorted(self._breakers.items())}
-
-    def __iter__(self) -> Iterator[CircuitBreaker]:
-        return iter(self._breakers.values())

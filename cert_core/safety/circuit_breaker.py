@@ -107,10 +107,6 @@ class CircuitBreaker:
                 self._totals["opened"],
             )
 
-    def reset(self) -> None:
-        with self._lock:
-            self._to(CircuitState.CLOSED)
-
     # -- transitions (all under self._lock) ----------------------------------------------------
 
     def _admit(self) -> None:

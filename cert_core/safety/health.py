@@ -12,27 +12,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from ..governance.energy import EnergyGovernanceController
 from ..governance.tripwire import BudgetTripwire
+from ..statuses import HealthStatus
+from .circuit_breaker import CircuitState
 from .manager import ProductionSafetyManager
 
-Status = Literal["healthy", "degraded", "unhealthy"]
-_RANK = {"healthy": 0, "degraded": 1, "unhealthy": 2}
+__all__ = ["ComponentHealth", "HealthChecker", "HealthReport"]
 
 
 @dataclass(frozen=True)
 class ComponentHealth:
     name: str
-    status: Status
+    status: HealthStatus
     issues: tuple[str, ...] = ()
     details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class HealthReport:
-    status: Status
+    status: HealthStatus
     issues: tuple[str, ...]
     components: dict[str, ComponentHealth]
     checked_at: str
@@ -68,8 +69,10 @@ class HealthChecker:
             try:
                 components[name] = probe()
             except Exception as exc:  # a broken probe is itself the finding
-                components[name] = ComponentHealth(name, "unhealthy", (f"{name}: probe failed: {type(exc).__name__}: {exc}",))
-        worst: Status = max((c.status for c in components.values()), key=_RANK.__getitem__, default="healthy")
+                components[name] = ComponentHealth(name, HealthStatus.UNHEALTHY,
+                                                   (f"{name}: probe failed: {type(exc).__name__}: {exc}",))
+        worst = max((HealthStatus(c.status) for c in components.values()), key=lambda s: s.rank,
+                    default=HealthStatus.HEALTHY)
         issues = tuple(issue for c in components.values() for issue in c.issues)
         return HealthReport(worst, issues, components, datetime.now(UTC).isoformat())
 
@@ -78,7 +81,7 @@ def _safety_health(safety: ProductionSafetyManager) -> ComponentHealth:
     health = safety.check_system_health()
     issues = [f"SLO {v.name}: {v.current:.3f} vs target {v.target:.3f} ({v.severity})" for v in health.slo_violations]
     issues += [f"circuit breaker {n} is {s.state.value}" for n, s in health.circuit_breaker_states.items()
-               if s.state.value != "closed"]
+               if s.state is not CircuitState.CLOSED]
     issues += [f"degradation strategy {d} applied" for d in health.degraded_services]
     details = {
         "circuit_breakers": {n: s.state.value for n, s in health.circuit_breaker_states.items()},
@@ -98,11 +101,12 @@ def _tripwire_health(tripwire: BudgetTripwire) -> ComponentHealth:
     details = {"downgrade_active": status.downgrade_active, "consecutive_breaches": status.consecutive_breaches,
                "breach_threshold": status.breach_threshold, "total_checks": status.total_checks,
                "state_file": status.state_file}
-    return ComponentHealth("budget_tripwire", "degraded" if issues else "healthy", tuple(issues), details)
+    return ComponentHealth("budget_tripwire", HealthStatus.DEGRADED if issues else HealthStatus.HEALTHY,
+                           tuple(issues), details)
 
 
 def _budget_health(energy: EnergyGovernanceController) -> ComponentHealth:
     states = energy.check_tripwires()
     issues = tuple(s.message for s in states.values() if s.level == "critical")
     details = {n: {"utilization": s.utilization, "level": s.level} for n, s in states.items()}
-    return ComponentHealth("budget_ledger", "degraded" if issues else "healthy", issues, details)
+    return ComponentHealth("budget_ledger", HealthStatus.DEGRADED if issues else HealthStatus.HEALTHY, issues, details)

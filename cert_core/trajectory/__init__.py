@@ -1,10 +1,17 @@
 """Trajectory scoring: per-step perplexity, entropy and surprise of reasoning chains with a causal LM."""
 
-from .analyzer import TrajectoryAnalyzer, TrajectorySettings, chunk_failure_results, get_analyzer, reject_results
+from .analyzer import (
+    TrajectoryAnalyzer,
+    chunk_failure_results,
+    failed_chunk_results,
+    get_analyzer,
+    reject_results,
+    reset_analyzers,
+)
 from .cache import ScoreCache
 from .calibration import calibrate, store_thresholds
 from .chain_input import ChainFile, ChainInput, ChainReject, read_chains
-from .model_resource import ModelResource, release_shared_resources, shared_resource
+from .model_resource import ModelResource, model_resource
 from .results import ChainResult, StepResult, chain_rows, step_rows
 from .scoring import ChainFailure, ChainScore, ChainScorer, StepScore
 
@@ -21,14 +28,14 @@ __all__ = [
     "StepResult",
     "StepScore",
     "TrajectoryAnalyzer",
-    "TrajectorySettings",
     "calibrate",
     "chain_rows",
     "chunk_failure_results",
+    "failed_chunk_results",
     "get_analyzer",
     "read_chains",
-    "release_shared_resources",
+    "model_resource",
     "reject_results",
-    "shared_resource",
+    "reset_analyzers",
     "step_rows",
 ]

@@ -1,139 +1,101 @@
 """Score a batch of chains end to end: validate, score (cached), assess, one result per chain.
 
-``TrajectorySettings`` is the picklable, hashable slice of config that a worker needs; each
-process keeps one analyzer (and so one model and one score cache) per settings value, so a
-worker loads the model once however many chunks it runs.
+The analyzer reads the `trajectory` config section itself (configs/fusion/trajectory.yaml, with
+per-run overrides from `TrajectoryConfig.with_overrides`). Each process keeps one analyzer (and
+so one model and one score cache) per scoring key as a process resource, so a worker loads the
+model once however many chunks it runs, on threads, processes or Dask workers alike.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from ..config import CertConfig
-from ..config.trajectory import CalibratedThresholds
+from ..config.trajectory import CalibratedThresholds, TrajectoryConfig
+from ..errors import ConfigError, ResourceLoadError
 from ..observability import METRICS, get_logger
+from ..resources import process_resource, release_process_resources
+from ..statuses import ChainStatus
 from .cache import ScoreCache
 from .calibration import calibrate
 from .chain_input import ChainInput, ChainReject
-from .model_resource import release_shared_resources, shared_resource
+from .model_resource import model_resource
 from .quality import assess_chain
 from .results import ChainResult
 from .scoring import ChainFailure, ChainScore, ChainScorer, LogitsSource
 
-__all__ = ["TrajectoryAnalyzer", "TrajectorySettings", "chunk_failure_results", "get_analyzer", "reject_results",
-           "reset_analyzers"]
+__all__ = ["TrajectoryAnalyzer", "chunk_failure_results", "failed_chunk_results", "get_analyzer", "reject_results",
+           "reset_analyzers", "scoring_key"]
 
 log = get_logger("cert.trajectory.analyzer")
 SERVICE = "trajectory"
+RUN_FATAL = (ResourceLoadError, ConfigError)  # no chunk of the run can succeed
 
 
-@dataclass(frozen=True)
-class TrajectorySettings:
-    model: str
-    device: str = "auto"
-    load_in_8bit: bool = False
-    batch_size: int = 8
-    max_chain_length: int = 64
-    batch_timeout_s: float | None = 120.0
-    cache_size: int = 1024
-    step_separator: str = "\n"
-    max_context_tokens: int | None = None
-    window_stride: int | None = None
-    anomaly_percentile: str = "p99"
-    thresholds: CalibratedThresholds | None = None
+def scoring_key(config: TrajectoryConfig) -> tuple:
+    """Settings that pick the model and the cache (batch size, timeout and thresholds apply per call)."""
+    return (config.model, config.device, config.load_in_8bit, config.step_separator,
+            config.max_context_tokens, config.window_stride, config.cache_size)
 
-    @classmethod
-    def from_config(cls, config: CertConfig, model: str | None = None, batch_size: int | None = None,
-                    **overrides) -> TrajectorySettings:
-        section = config.trajectory
-        model_id = model or section.model
-        values = dict(
-            model=model_id, device=section.device, load_in_8bit=section.load_in_8bit,
-            batch_size=batch_size or section.batch_size, max_chain_length=section.max_chain_length,
-            batch_timeout_s=section.batch_timeout_s, cache_size=section.cache_size,
-            step_separator=section.step_separator, max_context_tokens=section.max_context_tokens,
-            window_stride=section.window_stride, anomaly_percentile=section.anomaly_percentile,
-            thresholds=section.thresholds.get(model_id),
-        )
-        values.update(overrides)
-        return cls(**values)
 
-    @property
-    def scoring_key(self) -> tuple:
-        """Settings that pick the model and cache (thresholds apply after scoring)."""
-        return (self.model, self.device, self.load_in_8bit, self.step_separator,
-                self.max_context_tokens, self.window_stride, self.cache_size)
+def thresholds_for(config: TrajectoryConfig) -> CalibratedThresholds | None:
+    return config.thresholds.get(config.model)
 
 
 class TrajectoryAnalyzer:
-    def __init__(self, settings: TrajectorySettings, source: LogitsSource | None = None,
+    def __init__(self, config: TrajectoryConfig, source: LogitsSource | None = None,
                  cache: ScoreCache[ChainScore] | None = None) -> None:
-        self.settings = settings
-        self.source = source or shared_resource(settings.model, settings.device, settings.load_in_8bit)
-        self.cache = cache if cache is not None else ScoreCache(settings.cache_size)
-        if settings.thresholds is None:
+        self.config = config
+        self.source = source or model_resource(config.model, config.device, config.load_in_8bit)
+        self.cache = cache if cache is not None else ScoreCache(config.cache_size)
+        if thresholds_for(config) is None:
             log.info("no calibrated thresholds for this model; anomaly scores stay null "
-                     "(run `cert trajectory calibrate --chains GOOD.jsonl`)", extra={"model": settings.model})
+                     "(run `cert trajectory calibrate --chains GOOD.jsonl`)", extra={"model": config.model})
 
-    def _scorer(self, s: TrajectorySettings) -> ChainScorer:
+    def _scorer(self, c: TrajectoryConfig, *, timeout_s: float | None, cache: ScoreCache | None) -> ChainScorer:
         return ChainScorer(
-            self.source, batch_size=s.batch_size, separator=s.step_separator, max_context=s.max_context_tokens,
-            stride=s.window_stride, cache=self.cache, timeout_s=s.batch_timeout_s,
+            self.source, batch_size=c.batch_size, separator=c.step_separator, max_context=c.max_context_tokens,
+            stride=c.window_stride, cache=cache, timeout_s=timeout_s,
         )
 
-    def score(self, chains: Sequence[ChainInput], settings: TrajectorySettings | None = None,
-              ) -> list[ChainScore | ChainFailure]:
-        """Raw scores (no quality check), e.g. for calibration."""
-        return self._scorer(settings or self.settings).score(chains)
+    def calibrate(self, good_chains: Sequence[ChainInput], chains_file: str | None = None) -> CalibratedThresholds:
+        """Thresholds of ``anomaly_statistic`` from known-good chains, every chain scored (no
+        timeout, no cache); chains that fail to score are left out."""
+        scorer = self._scorer(self.config, timeout_s=None, cache=None)
+        scores = [s for s in scorer.score(good_chains) if isinstance(s, ChainScore)]
+        return calibrate(scores, self.config.anomaly_statistic, chains_file)
 
-    def calibrate(self, good_chains: Sequence[ChainInput], statistic: str = "surprise",
-                  chains_file: str | None = None) -> CalibratedThresholds:
-        """Thresholds from known-good chains (chains that fail to score are left out)."""
-        scores = [s for s in self.score(good_chains) if isinstance(s, ChainScore)]
-        return calibrate(scores, statistic, chains_file)
-
-    def analyze(self, chains: Sequence[ChainInput], settings: TrajectorySettings | None = None) -> list[ChainResult]:
+    def analyze(self, chains: Sequence[ChainInput], config: TrajectoryConfig | None = None) -> list[ChainResult]:
         """One ChainResult per chain, in order; per-chain failures are error results, never raised."""
-        s = settings or self.settings
+        c = config or self.config
         start = time.perf_counter()
         with METRICS.request_duration.labels(service=SERVICE, operation="analyze_batch").time():
-            scored = self._scorer(s).score(chains)
+            scored = self._scorer(c, timeout_s=c.batch_timeout_s, cache=self.cache).score(chains)
+        thresholds = thresholds_for(c)
         results = []
         for outcome in scored:
             if isinstance(outcome, ChainFailure):
-                results.append(ChainResult.error(outcome.chain_id, s.model, outcome.error_type, outcome.error_message))
+                results.append(ChainResult.error(outcome.chain_id, c.model, outcome.error_type, outcome.error_message))
                 METRICS.request_errors.labels(service=SERVICE, error_type=outcome.error_type).inc()
             else:
-                results.append(assess_chain(outcome, s.model, s.thresholds, s.anomaly_percentile))
+                results.append(assess_chain(outcome, c.model, thresholds, c.anomaly_percentile))
             METRICS.requests_total.labels(service=SERVICE, status=results[-1].status).inc()
         log.info("trajectory batch scored", extra={
-            "model": s.model, "chains": len(chains), "errors": sum(r.status == "error" for r in results),
+            "model": c.model, "chains": len(chains), "errors": sum(r.status == ChainStatus.ERROR for r in results),
             "duration_s": round(time.perf_counter() - start, 3),
         })
         return results
 
 
-_ANALYZERS: dict[tuple, TrajectoryAnalyzer] = {}
-_ANALYZERS_LOCK = threading.Lock()
-
-
-def get_analyzer(settings: TrajectorySettings) -> TrajectoryAnalyzer:
+def get_analyzer(config: TrajectoryConfig) -> TrajectoryAnalyzer:
     """This process's analyzer for these scoring settings (model loaded once, cache shared)."""
-    with _ANALYZERS_LOCK:
-        analyzer = _ANALYZERS.get(settings.scoring_key)
-        if analyzer is None:
-            analyzer = _ANALYZERS[settings.scoring_key] = TrajectoryAnalyzer(settings)
-    return analyzer
+    return process_resource(("trajectory-analyzer", *scoring_key(config)), lambda: TrajectoryAnalyzer(config))
 
 
 def reset_analyzers() -> None:
     """Forget this process's analyzers and unload their models (tests, long-lived workers)."""
-    with _ANALYZERS_LOCK:
-        _ANALYZERS.clear()
-    release_shared_resources()
+    release_process_resources("trajectory-analyzer")
+    release_process_resources("model")
 
 
 def reject_results(rejects: Sequence[ChainReject], model: str) -> list[ChainResult]:
@@ -145,3 +107,13 @@ def reject_results(rejects: Sequence[ChainReject], model: str) -> list[ChainResu
 def chunk_failure_results(chains: Sequence[ChainInput], model: str, error_type: str, message: str) -> list[ChainResult]:
     """Error results for a whole chunk whose task failed or timed out."""
     return [ChainResult.error(c.chain_id, model, error_type, f"chain {c.chain_id}: {message}") for c in chains]
+
+
+def failed_chunk_results(chains: Sequence[ChainInput], model: str, error: BaseException) -> list[ChainResult]:
+    """A chunk task that raised: error rows for its chains, unless no chunk can succeed (the model
+    does not load, the config is bad), which fails the run with that error's message."""
+    if isinstance(error, RUN_FATAL):
+        raise error
+    error_type = "TimeoutExceeded" if isinstance(error, TimeoutError) else getattr(error, "error_type",
+                                                                                   type(error).__name__)
+    return chunk_failure_results(chains, model, error_type, str(error))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..statuses import ChainStatus
 from .scoring import ChainScore
 
 __all__ = ["ChainResult", "StepResult", "chain_rows", "step_rows"]
@@ -30,7 +31,7 @@ class ChainResult:
     """One input chain's outcome: status "ok" with its steps, or "error" with a typed reason."""
 
     chain_id: str
-    status: str
+    status: ChainStatus
     model: str
     steps: tuple[StepResult, ...] = ()
     n_tokens: int | None = None
@@ -47,7 +48,7 @@ class ChainResult:
     def ok(cls, score: ChainScore, model: str, steps: tuple[StepResult, ...],
            max_anomaly_score: float | None, passed: bool | None) -> ChainResult:
         return cls(
-            chain_id=score.chain_id, status="ok", model=model, steps=steps, n_tokens=score.n_tokens,
+            chain_id=score.chain_id, status=ChainStatus.OK, model=model, steps=steps, n_tokens=score.n_tokens,
             truncated=score.truncated,
             avg_perplexity=sum(s.perplexity for s in steps) / len(steps),
             avg_entropy=sum(s.mean_entropy for s in steps) / len(steps),
@@ -57,7 +58,7 @@ class ChainResult:
 
     @classmethod
     def error(cls, chain_id: str, model: str, error_type: str, message: str) -> ChainResult:
-        return cls(chain_id=chain_id, status="error", model=model, error_type=error_type, error_message=message)
+        return cls(chain_id=chain_id, status=ChainStatus.ERROR, model=model, error_type=error_type, error_message=message)
 
     @property
     def top_step(self) -> int | None:
@@ -80,11 +81,11 @@ def chain_rows(results: Sequence[ChainResult], flow_run_id: str, config_version:
                analyzed_at: datetime) -> list[dict[str, Any]]:
     return [
         {
-            "chain_id": r.chain_id, "n_steps": len(r.steps) if r.status == "ok" else None, "n_tokens": r.n_tokens,
+            "chain_id": r.chain_id, "n_steps": len(r.steps) if r.status == ChainStatus.OK else None, "n_tokens": r.n_tokens,
             "avg_perplexity": r.avg_perplexity, "avg_entropy": r.avg_entropy,
             "cumulative_surprise": r.cumulative_surprise, "max_anomaly_score": r.max_anomaly_score,
             "passed_quality_check": r.passed_quality_check, "truncated": r.truncated, "model": r.model,
-            "status": r.status, "error_type": r.error_type, "error_message": r.error_message,
+            "status": r.status.value, "error_type": r.error_type, "error_message": r.error_message,
             "config_version": config_version, "flow_run_id": flow_run_id, "analyzed_at": analyzed_at,
         }
         for r in results

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 
 def tripwire_writer(state_file: str, limit: int, done, ready) -> None:
+    from cert_core.config.energy_governance import BudgetTripwireConfig
     from cert_core.governance.tripwire import BudgetTripwire
 
-    tripwire = BudgetTripwire(state_file)
+    tripwire = BudgetTripwire(BudgetTripwireConfig(), state_file)
     ready.set()
     i = 0
     while limit < 0 or i < limit:

@@ -5,29 +5,24 @@ from __future__ import annotations
 import time
 
 import pytest
-from pydantic import SecretStr
 
 from cert_core.config.circuit_breakers import BreakerConfig
 from cert_core.errors import CircuitBreakerOpen, ServerError
 from cert_core.llm.governed import GuardedBackend
-from cert_core.llm import AnthropicBackend, RetryPolicy, TokenBucketLimiter
+from cert_core.llm import TokenBucketLimiter
 from cert_core.safety import CircuitBreaker, CircuitState
+from tests.support.backends import anthropic_backend
 from tests.support.fake_anthropic import FakeMessagesAPI, FaultPlan
 
 pytestmark = pytest.mark.integration
 
 
 def test_breaker_opens_half_opens_and_closes_against_the_loopback_api():
-    from cert_core.config import load_config
-
-    cfg = load_config()
     plan = FaultPlan(rate=0.0, schedule=["server_error"] * 3)
     breaker = CircuitBreaker("fusion_primary", BreakerConfig(failure_threshold=3, recovery_timeout_seconds=0.5,
                                                              half_open_max_calls=1, success_threshold=1))
     with FakeMessagesAPI(faults=plan, latency_s=0.0) as server:
-        backend = AnthropicBackend(model=cfg.llm.anthropic.model, api_key=SecretStr("sk-test"),
-                                   limiter=TokenBucketLimiter(6000, 4), pricing=cfg.llm.pricing,
-                                   policy=RetryPolicy(max_attempts=1), base_url=server.base_url, timeout_s=2)
+        backend = anthropic_backend(server.base_url, TokenBucketLimiter(6000, 4), max_attempts=1, timeout_s=2)
         guarded = GuardedBackend(backend, breaker)
         for _ in range(3):
             with pytest.raises(ServerError):

@@ -7,11 +7,10 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from pydantic import SecretStr
 
-from cert_core.config.llm import LLMConfig
 from cert_core.errors import CertError, LLMError
-from cert_core.llm import AnthropicBackend, Completion, RetryPolicy, TokenBucketLimiter
+from cert_core.llm import Completion, TokenBucketLimiter
+from tests.support.backends import anthropic_backend
 from tests.support.fake_anthropic import FakeMessagesAPI, FaultPlan
 from tests.support.limiters import CountingLimiter
 
@@ -26,11 +25,8 @@ HEADROOM = 0.8  # the limiter aims at 40 per window: 250 ms of scheduling jitter
 
 
 def run_calls(api: FakeMessagesAPI, limiter, calls: int) -> list[Completion | CertError]:
-    backend = AnthropicBackend(
-        model="claude-sonnet-4-6", api_key=SecretStr(SECRET), limiter=limiter, pricing=LLMConfig().pricing,
-        policy=RetryPolicy(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05), base_url=api.base_url,
-        timeout_s=0.3, rng=random.Random(1),
-    )
+    backend = anthropic_backend(api.base_url, limiter, key=SECRET, rng=random.Random(1), max_attempts=3,
+                                backoff_base_s=0.01, backoff_max_s=0.05, timeout_s=0.3)
 
     def one(i: int) -> Completion | CertError:
         try:

@@ -18,6 +18,7 @@ import time
 
 import pytest
 
+from cert_core.config.energy_governance import BudgetTripwireConfig
 from cert_core.governance import BudgetTripwire
 
 from ._tripwire_writers import tripwire_writer
@@ -57,14 +58,14 @@ def test_killed_writers_leave_a_loadable_file_and_lose_no_completed_update(tmp_p
             kills += 1
 
         json.loads(state.read_text())  # the file itself is complete JSON
-        status = BudgetTripwire(state).get_status()
+        status = BudgetTripwire(BudgetTripwireConfig(), state).get_status()
         assert status.corrupt_state_quarantined is None
         # no acknowledged update lost; at most one unacknowledged one per killed writer
         assert counted + acked <= status.total_checks <= counted + acked + WRITERS
         counted = status.total_checks
     assert kills == ROUNDS * WRITERS and counted > kills
     # the next writer removes the temp files that killed writers left behind
-    BudgetTripwire(state).check_budget_breach(1.0)
+    BudgetTripwire(BudgetTripwireConfig(), state).check_budget_breach(1.0)
     assert list(tmp_path.glob(".tripwire_state.json.*.tmp")) == []
 
 
@@ -74,7 +75,7 @@ def test_concurrent_writers_never_lose_a_count(tmp_path, ctx):
     for proc, done, _ in writers:
         proc.join(120)
         assert proc.exitcode == 0 and done.value == 50
-    status = BudgetTripwire(state).get_status()
+    status = BudgetTripwire(BudgetTripwireConfig(), state).get_status()
     assert status.total_checks == 200
     assert len(json.loads(state.read_text())["breach_history"]) == 50  # capped history, 150 breaches in all
     assert status.downgrade_active

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 
 import pytest
-from prefect import flow
 from prefect.client.orchestration import get_client
-from pydantic import SecretStr
 
 from cert_core.config.llm import LLMConfig
-from cert_core.errors import CircuitBreakerOpen, ConfigError, InvalidInputError, RateLimited
-from cert_core.llm import AnthropicBackend, Completion, RetryPolicy, SimulatedBackend
-from tasks.llm import PrefectRequestLimiter, call_llm, configured_call_llm, ensure_concurrency_limits
-from tests.support.fake_anthropic import FakeMessagesAPI, FaultPlan
+from cert_core.errors import ConfigError
+from tasks.llm import PrefectRequestLimiter, ensure_concurrency_limits
+from tests.support.backends import anthropic_backend
+from tests.support.fake_anthropic import FakeMessagesAPI
 from tests.support.limiters import CountingLimiter
 
 
@@ -52,10 +49,7 @@ def test_the_rate_limit_spaces_requests_the_server_sees():
     config = llm_config("enforce", rpm=240, in_flight=4)  # 4 per second
     ensure_concurrency_limits(config)
     limiter = CountingLimiter(PrefectRequestLimiter(config.rate_limits))
-    with FakeMessagesAPI() as api, AnthropicBackend(
-        model="claude-sonnet-4-6", api_key=SecretStr("sk-test"), limiter=limiter, pricing=config.pricing,
-        policy=RetryPolicy(max_attempts=1), base_url=api.base_url, timeout_s=5.0,
-    ) as backend:
+    with FakeMessagesAPI() as api, anthropic_backend(api.base_url, limiter, max_attempts=1, timeout_s=5.0) as backend:
         threads = [threading.Thread(target=backend.complete, args=(f"q{i}",),
                                     kwargs={"max_tokens": 5, "temperature": 0}) for i in range(9)]
         started = time.monotonic()
@@ -69,57 +63,6 @@ def test_the_rate_limit_spaces_requests_the_server_sees():
     # 9 requests at 4 per second cannot finish in less than 8 intervals of 0.25 s
     assert elapsed >= 2.0 * 0.9
     assert api.max_in_window(1.0) <= 4 + 1  # one slot of slack for the server's own clock
-
-
-class ScriptedBackend:
-    """Raises the given errors in turn, then answers from the simulated backend."""
-
-    model_id = "simulated"
-    backend_name = "simulated"
-    needs_key = False
-    key_env_var = None
-
-    def __init__(self, *errors: Exception) -> None:
-        self.errors = list(errors)
-        self.calls = 0
-        self.inner = SimulatedBackend(latency_ms=0)
-
-    def complete(self, messages, *, max_tokens, temperature, system=None):
-        self.calls += 1
-        if self.errors:
-            raise self.errors.pop(0)
-        return self.inner.complete(messages, max_tokens=max_tokens, temperature=temperature, system=system)
-
-
-def run_task(backend, retries: int = 2):
-    """Run call_llm in a flow; return its result or the exception it failed with."""
-
-    @flow(name="call-llm-test")
-    def one_call():
-        task = call_llm.with_options(retries=retries, retry_delay_seconds=0, retry_jitter_factor=None)
-        state = task(backend, "hello", max_tokens=10, temperature=0, return_state=True)
-        return state.result(raise_on_failure=False)
-
-    return one_call()
-
-
-def test_task_retries_what_the_inner_loop_gave_up_on():
-    backend = ScriptedBackend(RateLimited("still limited"), RateLimited("still limited"))
-    assert isinstance(run_task(backend), Completion)
-    assert backend.calls == 3
-
-
-@pytest.mark.parametrize("error", [CircuitBreakerOpen("breaker 'anthropic' is open"), InvalidInputError("empty")])
-def test_task_never_retries_an_open_circuit_or_bad_input(error):
-    backend = ScriptedBackend(error)
-    assert isinstance(run_task(backend), type(error))
-    assert backend.calls == 1
-
-
-def test_configured_call_llm_takes_retries_from_config():
-    config = LLMConfig.model_validate({"anthropic": {"task_retries": 4, "task_retry_backoff_s": 0.5}})
-    task = configured_call_llm(config)
-    assert task.retries == 4 and task.retry_delay_seconds == [0.5, 1.0, 2.0, 4.0]
 
 
 def test_cert_setup_limits_creates_and_prints_the_configured_limits(tmp_path):

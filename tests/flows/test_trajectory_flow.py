@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from cert_core.io import read_dataset
 from cert_core.observability import METRICS
+from cert_core.paths import PROJECT_ROOT as REPO
 from cert_core.trajectory.analyzer import reset_analyzers
 from flows.trajectory_batch import trajectory_batch
 
-REPO = Path(__file__).resolve().parents[2]
 MODEL = "data/models/tiny-reasoner"
 
 
@@ -153,8 +153,10 @@ def test_dask_runner_gives_the_same_rows_as_the_thread_runner(tmp_path):
     assert len(a) == len(b) > 0
     for x, y in zip(a, b):
         assert (x["chain_id"], x["step_index"]) == (y["chain_id"], y["step_index"])
+        # other processes may batch and sum in another order: accumulated values agree relatively
+        # (a sum near 800 differs in its 8th digit), values near zero absolutely
         for column in ("mean_nll", "mean_entropy", "surprise", "cumulative_surprise", "anomaly_score"):
-            assert x[column] == pytest.approx(y[column], abs=1e-5)
+            assert x[column] == pytest.approx(y[column], rel=1e-6, abs=1e-5)
     assert [r["status"] for r in _rows(tmp_path, "trajectory_chains", dask.run_id)] == \
         [r["status"] for r in _rows(tmp_path, "trajectory_chains", thread.run_id)]
 
@@ -173,7 +175,7 @@ def test_task_runner_choice():
     from prefect_dask import DaskTaskRunner
 
     from cert_core.errors import ConfigError
-    from flows.trajectory_batch import make_task_runner
+    from flows._runtime import make_task_runner
 
     assert isinstance(make_task_runner("thread"), ThreadPoolTaskRunner)
     assert isinstance(make_task_runner("dask", "tcp://127.0.0.1:8786"), DaskTaskRunner)

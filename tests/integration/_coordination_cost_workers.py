@@ -21,7 +21,8 @@ def coordination_worker(ledger_url: str, prefix: str, hourly_cost: float, worker
     governance = config.energy_governance.model_copy(update={"budget_limits": limits})
     controller = EnergyGovernanceController.from_config(governance, ledger_url, table_prefix=prefix)
     controller.ledger.usage()  # connect and create the tables before the race
-    llm = GovernedLLM(SimulatedBackend(latency_ms=0, pricing=config.llm.pricing), controller,
+    instant = config.llm.model_copy(update={"simulated": config.llm.simulated.with_overrides(latency_ms=0)})
+    llm = GovernedLLM(SimulatedBackend(instant), controller,
                       BreakerRegistry.from_config(config.circuit_breakers).get("fusion_primary"))
     log = CallLog()
     cost_limited = False

@@ -8,7 +8,6 @@ import time
 
 import anthropic
 import pytest
-from pydantic import SecretStr
 
 from cert_core.config.llm import LLMConfig
 from cert_core.config.settings import CertSettings
@@ -23,7 +22,8 @@ from cert_core.errors import (
     RateLimited,
     ServerError,
 )
-from cert_core.llm import AnthropicBackend, RetryPolicy, TokenBucketLimiter, make_backend
+from cert_core.llm import AnthropicBackend, TokenBucketLimiter, select_backend
+from tests.support.backends import anthropic_backend
 from tests.support.fake_anthropic import FakeMessagesAPI, FaultPlan
 from tests.support.limiters import CountingLimiter
 
@@ -31,21 +31,14 @@ pytestmark = pytest.mark.integration
 
 SECRET = "sk-ant-loopback-SECRET-9f8e7d6c5b4a"
 MODEL = "claude-sonnet-4-6"
-PRICING = LLMConfig().pricing
 
 
 def make(api: FakeMessagesAPI, *, max_attempts: int = 1, timeout_s: float = 2.0, sleeps: list | None = None,
          limiter=None, backoff_base_s: float = 0.01) -> AnthropicBackend:
-    return AnthropicBackend(
-        model=MODEL,
-        api_key=SecretStr(SECRET),
-        limiter=limiter or CountingLimiter(TokenBucketLimiter(1_000_000, 8)),
-        pricing=PRICING,
-        policy=RetryPolicy(max_attempts=max_attempts, backoff_base_s=backoff_base_s, backoff_max_s=0.05),
-        base_url=api.base_url,
-        timeout_s=timeout_s,
-        sleep=sleeps.append if sleeps is not None else time.sleep,
-        rng=random.Random(0),
+    return anthropic_backend(
+        api.base_url, limiter or CountingLimiter(TokenBucketLimiter(1_000_000, 8)), key=SECRET,
+        sleep=sleeps.append if sleeps is not None else time.sleep, rng=random.Random(0), model=MODEL,
+        max_attempts=max_attempts, backoff_base_s=backoff_base_s, backoff_max_s=0.05, timeout_s=timeout_s,
     )
 
 
@@ -136,7 +129,7 @@ def test_base_url_from_the_environment_reaches_the_loopback_server(monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
     with FakeMessagesAPI() as api:
         monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
-        backend = make_backend("auto", LLMConfig(), CertSettings())
+        backend = select_backend("auto", LLMConfig(), CertSettings()).backend
         result = backend.complete("hello", max_tokens=5, temperature=0)
         assert len(api.log) == 1
     assert result.backend == "anthropic"

@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 
+from cert_core.config.energy_governance import BudgetTripwireConfig
 from cert_core.governance import BudgetTripwire
 from cert_core.observability import serve_in_thread
 from cert_core.safety import ComponentHealth, HealthChecker
@@ -25,7 +26,7 @@ def get(port: int) -> tuple[int, dict]:
 
 
 def test_health_endpoint_serves_the_checker_report(tmp_path):
-    tripwire = BudgetTripwire(tmp_path / "tw.json", consecutive_limit=1)
+    tripwire = BudgetTripwire(BudgetTripwireConfig(consecutive_breach_limit=1), tmp_path / "tw.json")
     checker = HealthChecker(tripwire=tripwire)
     server = serve_in_thread(port=0, health=lambda: checker.check().to_dict())
     port = server.server_address[1]

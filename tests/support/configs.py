@@ -8,8 +8,9 @@ from pathlib import Path
 import yaml
 
 from cert_core.config import deep_merge
+from cert_core.paths import PROJECT_ROOT
 
-REPO_CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "fusion"
+REPO_CONFIGS = PROJECT_ROOT / "configs" / "fusion"
 
 
 def config_copy(target: Path, overrides: dict[str, dict] | None = None) -> Path:

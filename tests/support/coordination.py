@@ -1,7 +1,7 @@
 """Scripted answers for coordination tests: agents, aggregator and judge, in-process or over the loopback API.
 
 ``CoordinationScript`` decides a reply from the request (system prompt + messages), so it serves
-both ``ScriptedBackend`` (unit tests, no sockets) and ``FakeMessagesAPI(replies=...)``.
+both ``ScriptBackend`` (unit tests, no sockets) and ``FakeMessagesAPI(replies=...)``.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cert_core.config.llm import ModelPrice
+from cert_core.config.llm import LLMConfig
 from cert_core.coordination.judges import JUDGE_SYSTEM
-from cert_core.llm import Completion
-from cert_core.llm.completion import to_messages
-from cert_core.llm.pricing import compute_cost
+from cert_core.llm.base import BaseBackend, Generation
+from cert_core.llm.registry import BackendName
 
-__all__ = ["GOOD_JUDGE", "CoordinationScript", "ScriptedBackend", "scripted_runtime", "write_tasks"]
+__all__ = ["GOOD_JUDGE", "CoordinationScript", "ScriptBackend", "scripted_runtime", "write_tasks"]
 
 GOOD_JUDGE = '{"accuracy": 8, "relevance": 9, "completeness": 7, "clarity": 8}'
 _AGENT = re.compile(r"[Aa]gent (\d+) of (\d+)")
@@ -56,32 +55,25 @@ class CoordinationScript:
         return f"Working it out step by step. The answer is {answer}."
 
 
-class ScriptedBackend:
-    """An in-process LLMBackend that answers with ``script(body)``; no sockets. Counts calls."""
+class ScriptBackend(BaseBackend):
+    """An in-process backend (the BaseBackend accounting, priced as ``simulated``) that answers
+    with ``script(body)``; no sockets. Counts its calls."""
 
-    backend_name = "simulated"
-    needs_key = False
-    key_env_var = None
+    backend_name = BackendName.SIMULATED
 
     def __init__(self, script: Callable[[Mapping], str], model_id: str = "scripted") -> None:
+        super().__init__(LLMConfig(), model_id, price_key="simulated")
         self.script = script
-        self.model_id = model_id
         self.calls = 0
         self._lock = threading.Lock()
-        self._pricing = {model_id: ModelPrice(input=3.0, output=15.0)}
 
-    def complete(self, messages, *, max_tokens: int, temperature: float, system: str | None = None) -> Completion:
-        msgs = [m.as_dict() for m in to_messages(messages)]
+    def _generate(self, messages, *, max_tokens: int, temperature: float, system: str | None) -> Generation:
+        msgs = [m.as_dict() for m in messages]
         with self._lock:
             self.calls += 1
         text = self.script({"system": system, "messages": msgs, "max_tokens": max_tokens})
         input_tokens = max(1, sum(len(m["content"]) for m in msgs) // 4)
-        output_tokens = max(1, min(max_tokens, len(text) // 4))
-        return Completion(text, input_tokens, output_tokens, self.model_id, 1.0,
-                          compute_cost(self.model_id, input_tokens, output_tokens, self._pricing), self.backend_name)
-
-    def price(self, input_tokens: int, output_tokens: int) -> float:
-        return compute_cost(self.model_id, input_tokens, output_tokens, self._pricing)
+        return Generation(text, input_tokens, max(1, min(max_tokens, len(text) // 4)), "end_turn", latency_ms=1.0)
 
 
 def write_tasks(path, tasks: Sequence[Mapping]) -> str:
@@ -90,7 +82,7 @@ def write_tasks(path, tasks: Sequence[Mapping]) -> str:
 
 
 def scripted_runtime(config, ledger_url: str, script: Callable[[Mapping], str], judge: str = "reference"):
-    """A CoordinationRuntime whose agents (and judge) are ``ScriptedBackend(script)`` on a real ledger."""
+    """A CoordinationRuntime whose agents (and judge) are ``ScriptBackend(script)`` on a real ledger."""
     from cert_core.coordination.judges import LLMJudge, ReferenceJudge
     from cert_core.coordination.runtime import CoordinationRuntime, shared_embeddings
     from cert_core.governance import EnergyGovernanceController
@@ -98,12 +90,12 @@ def scripted_runtime(config, ledger_url: str, script: Callable[[Mapping], str], 
     from cert_core.llm.governed import GovernedLLM
     from cert_core.safety.breakers import BreakerRegistry
 
-    backend = ScriptedBackend(script)
+    backend = ScriptBackend(script)
     breakers = BreakerRegistry.from_config(config.circuit_breakers)
     controller = EnergyGovernanceController.from_config(config.energy_governance, ledger_url)
     agents = GovernedLLM(backend, controller, breakers.get(config.coordination.breaker))
     embeddings = shared_embeddings(config.coordination.embedding_cache_size)
-    choice = BackendChoice(backend, "simulated", "simulated", "scripted for a test")
+    choice = BackendChoice(backend, BackendName.SIMULATED, "simulated", "scripted for a test")
     if judge == "reference":
         return CoordinationRuntime(config, choice, agents, ReferenceJudge(embeddings), None, embeddings)
     judge_llm = GovernedLLM(backend, controller, breakers.get(config.coordination.judge.breaker))

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cert_cli.main import cli
+from cert_core.config.energy_governance import BudgetTripwireConfig
 from cert_core.governance import BudgetTripwire, default_state_file
 
 
@@ -28,7 +29,7 @@ def test_fresh_state_is_healthy(env):
 
 
 def test_active_downgrade_is_degraded_and_strict_fails(env):
-    tripwire = BudgetTripwire(default_state_file(env))
+    tripwire = BudgetTripwire(BudgetTripwireConfig(), default_state_file(env))
     for _ in range(3):
         tripwire.check_budget_breach(25.0)
     result = CliRunner().invoke(cli, ["health"])

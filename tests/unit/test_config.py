@@ -142,3 +142,30 @@ def test_api_key_comes_from_the_environment_as_a_secret(monkeypatch):
     settings = get_settings()
     assert settings.anthropic_api_key.get_secret_value() == "sk-test-should-not-leak"
     assert "sk-test-should-not-leak" not in repr(settings)
+
+
+def test_per_run_overrides_keep_the_section_and_its_rules(config_dir):
+    from cert_core.errors import InvalidInputError
+
+    fusion = load_config(config_dir).llm.fusion
+    assert fusion.with_overrides(max_tokens=None, priority=None) is fusion  # None keeps the configured value
+    changed = fusion.with_overrides(max_tokens=64, priority="high")
+    assert (changed.max_tokens, changed.priority, changed.temperature) == (64, "high", fusion.temperature)
+    assert type(changed) is type(fusion)
+    with pytest.raises(InvalidInputError, match="max_tokens"):
+        fusion.with_overrides(max_tokens=0)  # the YAML's own range check (>= 1)
+
+
+def test_environment_names_are_defined_once():
+    from typing import get_args
+
+    from cert_cli._common import with_env_option
+    from cert_core.config import ENVIRONMENTS, CertSettings
+
+    assert ENVIRONMENTS == get_args(CertSettings.model_fields["env"].annotation) == ("development", "staging", "production")
+
+    @with_env_option
+    def command(env):
+        pass
+
+    assert tuple(command.__click_params__[0].type.choices) == ENVIRONMENTS

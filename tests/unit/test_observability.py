@@ -4,6 +4,7 @@ import io
 import json
 import logging
 
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from cert_core.observability import CertMetrics, configure_logging, correlation_id, get_logger
@@ -28,7 +29,7 @@ def test_metric_names_follow_the_monitoring_plan():
     metrics = CertMetrics()
     metrics.routing_decisions.labels("rollback_first", "financial_operations").inc(3)
     metrics.routing_latency.observe(0.002)
-    families = {f.name: f for f in text_string_to_metric_families(metrics.exposition().decode())}
+    families = {f.name: f for f in text_string_to_metric_families(generate_latest(metrics.registry).decode())}
     for name in ("cert_requests", "cert_request_duration_seconds", "cert_hamiltonian_quality_checks",
                  "cert_coordination_gamma", "cert_model_load_duration_seconds", "cert_cache_hits",
                  "cert_routing_latency_seconds", "cert_routing_decisions", "cert_circuit_breaker_state"):

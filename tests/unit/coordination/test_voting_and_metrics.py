@@ -11,7 +11,6 @@ from cert_core.coordination import (
     CoordinationTask,
     Failure,
     Judgement,
-    RunStatus,
     StrategyResult,
     TaskOutcome,
     evaluate_task,
@@ -19,6 +18,7 @@ from cert_core.coordination import (
     summarize,
 )
 from cert_core.coordination.summary import bootstrap_mean
+from cert_core.statuses import CoordinationStatus
 from cert_core.coordination.voting import majority_vote
 from cert_core.errors import BudgetExceeded, ServerError
 
@@ -114,15 +114,15 @@ def test_failures_become_rows_with_their_status_and_keep_done_work():
         ("sequential", Failure.from_exception(BudgetExceeded("hourly_tokens cap", context={"cap": "hourly_tokens"}))),
     ))
     rows = {r.strategy: r for r in evaluate_task(outcome, CONFIG, "run-1")}
-    assert rows["debate"].status == RunStatus.COST_LIMITED and len(rows["debate"].calls) == 1
-    assert rows["parallel"].status == RunStatus.ERROR and rows["parallel"].error_type == "ServerError"
-    assert rows["sequential"].status == RunStatus.ERROR  # a token cap is not a cost cap
-    assert rows["vote"].status == RunStatus.OK
+    assert rows["debate"].status == CoordinationStatus.COST_LIMITED and len(rows["debate"].calls) == 1
+    assert rows["parallel"].status == CoordinationStatus.ERROR and rows["parallel"].error_type == "ServerError"
+    assert rows["sequential"].status == CoordinationStatus.ERROR  # a token cap is not a cost cap
+    assert rows["vote"].status == CoordinationStatus.OK
 
     no_baseline = TaskOutcome(TASK, Failure.from_exception(capped), (("debate", result("debate", 1.0)),))
     rows = {r.strategy: r for r in evaluate_task(no_baseline, CONFIG, "run-1")}
-    assert rows["vote"].status == RunStatus.COST_LIMITED and len(rows["vote"].calls) == 1
-    assert rows["debate"].status == RunStatus.COST_LIMITED
+    assert rows["vote"].status == CoordinationStatus.COST_LIMITED and len(rows["vote"].calls) == 1
+    assert rows["debate"].status == CoordinationStatus.COST_LIMITED
     assert rows["debate"].metrics.coordinated_quality == 1.0 and rows["debate"].metrics.gamma is None
     assert "the baseline failed" in rows["debate"].error_message
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,14 +9,6 @@ from cert_core.config.energy_governance import EnergyGovernanceConfig
 from cert_core.errors import InvalidInputError
 from cert_core.governance import EnergyGovernanceController
 from cert_core.observability import METRICS
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def small_config(**sections) -> EnergyGovernanceConfig:
@@ -34,13 +25,8 @@ def small_config(**sections) -> EnergyGovernanceConfig:
     return EnergyGovernanceConfig.model_validate(data)
 
 
-@pytest.fixture
-def clock():
-    return FakeClock()
-
-
 def make(tmp_path, clock, config=None) -> EnergyGovernanceController:
-    return EnergyGovernanceController.from_config(config or small_config(), f"sqlite:///{tmp_path}/ledger.db", clock=clock)
+    return EnergyGovernanceController.from_config(config or small_config(), f"sqlite:///{tmp_path}/ledger.db", clock=clock.utc)
 
 
 def _denials(cap: str) -> float:
@@ -60,7 +46,7 @@ def test_cost_multiplier_from_complexity_priority_quality_and_low_load(tmp_path,
 
 def test_high_load_premium_and_reserve_for_top_priority(tmp_path, clock):
     ctl = make(tmp_path, clock, small_config(cost_multipliers={"load_based_pricing": {"enabled": True}}))
-    ctl.ledger.reserve("prefill", 900, 0.0, clock.now)  # 90 % used: high load
+    ctl.ledger.reserve("prefill", 900, 0.0, clock.utc())  # 90 % used: high load
     medium = ctl.allocate_budget("fusion", 10, "medium")
     assert not medium.approved and medium.denied_by == "daily_tokens"
     assert "reserved for the top priority" in medium.reason
@@ -126,7 +112,7 @@ def test_release_gives_the_allocation_back(tmp_path, clock):
     ctl = make(tmp_path, clock)
     alloc = ctl.allocate_budget("fusion", 300)
     ctl.release(alloc.operation_id)
-    assert ctl.ledger.usage(clock.now).daily_tokens == 0
+    assert ctl.ledger.usage(clock.utc()).daily_tokens == 0
 
 
 def test_energy_recovery_bonus_cap_decay_and_cooldown(tmp_path, clock):
@@ -139,24 +125,24 @@ def test_energy_recovery_bonus_cap_decay_and_cooldown(tmp_path, clock):
     assert efficient() == pytest.approx(1.2)
     assert efficient({"specificity": 0.9, "operationality": 0.9}) == pytest.approx(1.2 * 1.2 * 1.15)
     assert efficient({"specificity": 0.9}) == 2.0  # capped at max_recovery_factor
-    clock.now += timedelta(hours=1)
+    clock.advance(hours=1)
     assert ctl.recovery_factor() == pytest.approx(1.9)  # wears off at 0.1 per hour
     assert ctl.allocate_budget("fusion", 900).approved  # per-operation allowance 500 x 1.9 = 950
     failed = ctl.allocate_budget("fusion", 10)
     assert ctl.record_consumption(failed.operation_id, 10, success=False).recovery_factor == 1.0
     assert efficient() == 1.0  # cooling down for 300 s
-    clock.now += timedelta(seconds=301)
+    clock.advance(seconds=301)
     assert efficient() == pytest.approx(1.2)
 
 
 def test_check_tripwires_reports_utilisation_levels(tmp_path, clock):
     ctl = make(tmp_path, clock, small_config(budget_limits={"emergency_reserve_tokens": 0, "hourly_burst_limit": 800}))
     assert not any(s.triggered for s in ctl.check_tripwires().values())
-    ctl.ledger.reserve("a", 700, 0.0, clock.now)
+    ctl.ledger.reserve("a", 700, 0.0, clock.utc())
     states = ctl.check_tripwires()
     assert states["daily_tokens"].level == "info" and states["daily_tokens"].threshold == 0.70
     assert states["hourly_tokens"].level == "warning" and states["hourly_tokens"].utilization == 0.875
     assert states["daily_cost"].triggered is False
-    ctl.ledger.reserve("b", 96, 0.0, clock.now)
+    ctl.ledger.reserve("b", 96, 0.0, clock.utc())
     states = ctl.check_tripwires()
     assert states["hourly_tokens"].level == "critical" and "immediate action" in states["hourly_tokens"].message

@@ -25,22 +25,11 @@ PROPOSAL = {
 }
 
 
-class Tick:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @pytest.fixture
-def tick():
-    return Tick()
-
-
-@pytest.fixture
-def engine(tick):
-    eng = QuorumVotingEngine(SEED_CONFIG, clock=tick)
+def engine(clock):
+    eng = QuorumVotingEngine(SEED_CONFIG, clock=clock)
     assert eng.submit_proposal(PROPOSAL).options == ("rollback_first", "state_model_first")
     return eng
 
@@ -69,9 +58,9 @@ def test_split_vote_ends_without_consensus_and_arbitration_decides(engine):
     assert arb.decision == "state_model_first" and arb.arbitrator == "weighted_plurality"
 
 
-def test_tie_goes_to_the_option_backed_by_the_heaviest_module(tick):
+def test_tie_goes_to_the_option_backed_by_the_heaviest_module(clock):
     eng = QuorumVotingEngine({"modules": {"a": {"weight": 2}, "b": {"weight": 1}, "c": {"weight": 1}},
-                              "consensus_threshold": 0.9}, clock=tick)
+                              "consensus_threshold": 0.9}, clock=clock)
     eng.submit_proposal({"proposal_id": "p", "options": ["x", "y"]})
     eng.cast_vote("p", "a", "y", confidence=0.5)  # 1.0 of support, from the heaviest module
     eng.cast_vote("p", "b", "x")
@@ -79,22 +68,22 @@ def test_tie_goes_to_the_option_backed_by_the_heaviest_module(tick):
     assert eng.handle_arbitration("p").decision == "y"
 
 
-def test_timeout_closes_the_proposal(engine, tick):
+def test_timeout_closes_the_proposal(engine, clock):
     pid = "overlay_selection_001"
     engine.cast_vote(pid, "TrustManager", "rollback_first")
     with pytest.raises(InvalidInputError, match="only for proposals that ended"):
         engine.handle_arbitration(pid)
-    tick.t = 30.0
+    clock.advance(30)
     r = engine.get_voting_results(pid)
     assert r.status == "no_consensus" and r.timed_out
     assert r.missing_required == ("EnergyLedger", "EntropyAuditor")
     assert engine.handle_arbitration(pid).decision == "rollback_first"
 
 
-def test_arbitration_disabled_decides_nothing(tick):
-    eng = QuorumVotingEngine({**SEED_CONFIG, "arbitration_enabled": False}, clock=tick)
+def test_arbitration_disabled_decides_nothing(clock):
+    eng = QuorumVotingEngine({**SEED_CONFIG, "arbitration_enabled": False}, clock=clock)
     eng.submit_proposal(PROPOSAL)
-    tick.t = 31
+    clock.advance(31)
     assert eng.handle_arbitration("overlay_selection_001").decision is None
 
 
@@ -120,3 +109,34 @@ def test_bad_votes_and_proposals(engine):
 def test_bad_config_is_a_config_error():
     with pytest.raises(ConfigError, match="weight"):
         QuorumVotingEngine({"modules": {"a": {"weight": 0}}})
+
+
+def test_one_shot_vote_reaches_consensus_by_weight():
+    from cert_core.governance import vote
+
+    # a: 0.5 + 0.3 = 0.8 of the weight >= 0.67
+    outcome = vote({"agent-1": ("a", 0.5), "agent-2": ("b", 0.2), "agent-3": ("a", 0.3)})
+    assert (outcome.decision, outcome.consensus_reached, outcome.arbitrated) == ("a", True, False)
+    assert outcome.consensus_confidence == pytest.approx(0.8)
+
+
+def test_one_shot_vote_without_quorum_goes_to_arbitration():
+    from cert_core.governance import vote
+
+    # a: 2/5 = 0.4, b: 2/5 = 0.4, c: 1/5; tie between a and b goes to the heaviest single voter (b's 2.0)
+    ballots = {"x": ("a", 1.0), "y": ("a", 1.0), "z": ("b", 2.0), "w": ("c", 1.0)}
+    outcome = vote(ballots, consensus_threshold=0.5)
+    assert (outcome.decision, outcome.consensus_reached, outcome.arbitrated) == ("b", False, True)
+    assert outcome.support == {"a": 0.4, "b": 0.4, "c": 0.2}
+    assert vote(ballots, consensus_threshold=0.5, arbitration_enabled=False).decision is None
+    # at 0.4 both a and b would reach it; the heaviest voter votes first, whatever the mapping's order
+    assert vote(ballots, consensus_threshold=0.4).decision == "b"
+    assert vote(dict(reversed(ballots.items())), consensus_threshold=0.4).decision == "b"
+
+
+@pytest.mark.parametrize("ballots", [{}, {"x": ("a", 0)}, {"x": ("a",)}, {"x": (1, 1.0)}])
+def test_one_shot_vote_rejects_bad_ballots(ballots):
+    from cert_core.governance import vote
+
+    with pytest.raises(InvalidInputError):
+        vote(ballots)

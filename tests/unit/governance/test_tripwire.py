@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from cert_core.config.energy_governance import BudgetTripwireConfig, RecoveryConditions
 from cert_core.errors import InvalidInputError
@@ -16,25 +16,13 @@ from cert_core.observability import METRICS
 BASE = {"FUSION_MODE": "enhanced_overlay", "ENTROPY_REDUCTION_TARGET": "0.75", "FUSION_OVERLAY_VERSION": "v2.1.0"}
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw) -> None:
-        self.now += timedelta(**kw)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+CONFIG = BudgetTripwireConfig()
 
 
 @pytest.fixture
 def tripwire(tmp_path, clock) -> BudgetTripwire:
-    return BudgetTripwire.from_config(BudgetTripwireConfig(), tmp_path / "tw.json", clock=clock)
+    return BudgetTripwire(CONFIG, tmp_path / "tw.json", clock=clock.utc)
 
 
 def _gauge() -> float:
@@ -94,11 +82,11 @@ def test_delta_between_recovery_and_breach_threshold_restarts_the_normal_count(t
 
 def test_failed_health_check_blocks_recovery(tmp_path, clock):
     healthy = {"ok": False}
-    tw = BudgetTripwire(
-        tmp_path / "tw.json", breach_threshold=10, consecutive_limit=1,
+    config = BudgetTripwireConfig(
+        breach_threshold_percentage=10, consecutive_breach_limit=1,
         recovery_conditions=RecoveryConditions(consecutive_normal_operations=1, time_since_last_breach_hours=0),
-        clock=clock, health_check=lambda: healthy["ok"],
     )
+    tw = BudgetTripwire(config, tmp_path / "tw.json", clock=clock.utc, health_check=lambda: healthy["ok"])
     assert tw.check_budget_breach(11).downgrade_triggered
     assert tw.check_budget_breach(0).downgrade_active
     healthy["ok"] = True
@@ -116,8 +104,8 @@ def test_reset_downgrade(tripwire):
 
 
 def test_state_is_shared_through_the_file(tmp_path, clock):
-    a = BudgetTripwire(tmp_path / "tw.json", clock=clock)
-    b = BudgetTripwire(tmp_path / "tw.json", clock=clock)
+    a = BudgetTripwire(CONFIG, tmp_path / "tw.json", clock=clock.utc)
+    b = BudgetTripwire(CONFIG, tmp_path / "tw.json", clock=clock.utc)
     a.check_budget_breach(20)
     b.check_budget_breach(20)
     assert a.check_budget_breach(20).downgrade_triggered
@@ -149,7 +137,7 @@ def test_bad_token_delta_is_invalid_input(tripwire, bad):
 def test_corrupt_state_file_is_quarantined_and_replaced(tmp_path, clock):
     path = tmp_path / "tw.json"
     path.write_text('{"consecutive_breaches": 2, "downgr')  # a torn write from some other tool
-    tw = BudgetTripwire(path, clock=clock)
+    tw = BudgetTripwire(CONFIG, path, clock=clock.utc)
     status = tw.get_status()
     assert status.total_checks == 0 and not status.downgrade_active
     assert status.corrupt_state_quarantined is not None
@@ -159,23 +147,23 @@ def test_corrupt_state_file_is_quarantined_and_replaced(tmp_path, clock):
 
 
 def test_disabled_tripwire_never_downgrades(tmp_path, clock):
-    tw = BudgetTripwire.from_config(BudgetTripwireConfig(enabled=False), tmp_path / "tw.json", clock=clock)
+    tw = BudgetTripwire(BudgetTripwireConfig(enabled=False), tmp_path / "tw.json", clock=clock.utc)
     for _ in range(5):
         result = tw.check_budget_breach(90)
     assert result.is_breach and not result.downgrade_active
     assert not (tmp_path / "tw.json").exists()
 
 
-def test_constructor_rejects_inconsistent_thresholds(tmp_path):
-    with pytest.raises(InvalidInputError, match="recovery_threshold"):
-        BudgetTripwire(tmp_path / "tw.json", breach_threshold=5, recovery_threshold=8)
+def test_inconsistent_thresholds_are_rejected_by_the_config_section():
+    with pytest.raises(ValidationError, match="recovery_threshold_percentage"):
+        BudgetTripwireConfig(breach_threshold_percentage=5, recovery_threshold_percentage=8)
 
 
 def test_unwritable_state_location_is_a_resource_error(tmp_path):
     from cert_core.errors import ResourceError
 
     (tmp_path / "not_a_dir").write_text("x")
-    tw = BudgetTripwire(tmp_path / "not_a_dir" / "tw.json")
+    tw = BudgetTripwire(CONFIG, tmp_path / "not_a_dir" / "tw.json")
     with pytest.raises(ResourceError, match="make its folder writable"):
         tw.check_budget_breach(1.0)
 

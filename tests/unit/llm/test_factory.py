@@ -12,7 +12,6 @@ from cert_core.llm import (
     LocalBackend,
     SimulatedBackend,
     TokenBucketLimiter,
-    make_backend,
     select_backend,
 )
 from tests.support.tiny_lm import build_tiny_lm
@@ -66,6 +65,10 @@ def test_auto_falls_back_to_simulated_when_the_local_model_does_not_load(monkeyp
     assert choice.name == "simulated" and "did not load" in choice.reason
 
 
+def make_backend(name, config, settings, **kwargs):
+    return select_backend(name, config, settings, **kwargs).backend
+
+
 def test_anthropic_without_a_key_says_how_to_set_it(monkeypatch, tmp_path):
     with pytest.raises(NeedsKeyError, match=r"set ANTHROPIC_API_KEY \(or choose --backend simulated\)"):
         make_backend("anthropic", config(tmp_path), settings(monkeypatch))
@@ -89,3 +92,21 @@ def test_the_key_is_not_in_reprs_or_the_choice(monkeypatch, tmp_path):
     choice = select_backend("anthropic", config(tmp_path), settings(monkeypatch, SECRET))
     assert SECRET not in repr(choice) and SECRET not in repr(choice.backend) and SECRET not in str(vars(choice))
     assert SECRET not in repr(settings(monkeypatch, SECRET))
+
+
+def test_backend_names_come_from_one_registry(monkeypatch, tmp_path):
+    from typing import get_args
+
+    from cert_core.config.llm import LLMConfig as Config
+    from cert_core.llm.factory import BUILDERS
+    from cert_core.llm.registry import BACKEND_CHOICES, BackendName
+
+    assert set(BUILDERS) == set(BackendName)  # every name builds, nothing else does
+    assert get_args(Config.model_fields["backend"].annotation) == BACKEND_CHOICES == ("auto", *BackendName)
+    from cert_cli.commands.fuse import fuse
+
+    assert tuple(next(p for p in fuse.params if p.name == "backend").type.choices) == BACKEND_CHOICES
+    with pytest.raises(ValueError, match="backend"):
+        Config.model_validate({"backend": "openai"})
+    choice = select_backend("simulated", config(tmp_path), settings(monkeypatch))
+    assert choice.name is BackendName.SIMULATED and choice.backend.backend_name is BackendName.SIMULATED

@@ -6,21 +6,7 @@ import pytest
 
 from cert_core.errors import InvalidInputError
 from cert_core.llm import RequestLimiter, TokenBucketLimiter
-
-
-class FakeClock:
-    """Time that moves only when someone sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.support.clock import FakeClock
 
 
 def grant_times(limiter: TokenBucketLimiter, clock: FakeClock, n: int) -> list[float]:
@@ -35,8 +21,7 @@ def test_it_is_a_request_limiter():
     assert isinstance(TokenBucketLimiter(50, 1), RequestLimiter)
 
 
-def test_grants_are_evenly_spaced_at_sixty_over_rpm():
-    clock = FakeClock()
+def test_grants_are_evenly_spaced_at_sixty_over_rpm(clock):
     limiter = TokenBucketLimiter(50, 4, clock=clock, sleep=clock.sleep)
     times = grant_times(limiter, clock, 5)
     # 60 s / 50 = 1.2 s apart; the first is immediate
@@ -44,32 +29,28 @@ def test_grants_are_evenly_spaced_at_sixty_over_rpm():
     assert limiter.acquisitions == 5
 
 
-def test_no_sixty_second_window_holds_more_than_rpm():
-    clock = FakeClock()
+def test_no_sixty_second_window_holds_more_than_rpm(clock):
     limiter = TokenBucketLimiter(50, 8, clock=clock, sleep=clock.sleep)
     times = grant_times(limiter, clock, 200)
     worst = max(sum(1 for t in times if start <= t < start + 60.0) for start in times)
     assert worst == 50
 
 
-def test_headroom_leaves_a_margin():
-    clock = FakeClock()
+def test_headroom_leaves_a_margin(clock):
     limiter = TokenBucketLimiter(60, 1, headroom=0.5, clock=clock, sleep=clock.sleep)
     times = grant_times(limiter, clock, 3)
     assert [t - times[0] for t in times] == [0.0, 2.0, 4.0]  # 60 rpm at half => one per 2 s
 
 
-def test_idle_time_does_not_build_up_a_burst():
-    clock = FakeClock()
+def test_idle_time_does_not_build_up_a_burst(clock):
     limiter = TokenBucketLimiter(60, 1, clock=clock, sleep=clock.sleep)
     grant_times(limiter, clock, 1)
-    clock.now += 600.0  # ten idle minutes
+    clock.advance(600)  # ten idle minutes
     times = grant_times(limiter, clock, 3)
     assert [t - times[0] for t in times] == [0.0, 1.0, 2.0]
 
 
-def test_period_can_be_scaled_down_for_tests():
-    clock = FakeClock()
+def test_period_can_be_scaled_down_for_tests(clock):
     limiter = TokenBucketLimiter(10, 1, period_s=1.0, clock=clock, sleep=clock.sleep)
     times = grant_times(limiter, clock, 3)
     assert [round(t - times[0], 6) for t in times] == [0.0, 0.1, 0.2]

@@ -4,7 +4,12 @@ import pytest
 
 from cert_core.errors import InvalidInputError, ResourceLoadError
 from cert_core.llm import LLMBackend, LocalBackend
+from tests.support.backends import llm_config
 from tests.support.tiny_lm import build_tiny_lm
+
+
+def local(model, **settings) -> LocalBackend:
+    return LocalBackend(llm_config(local={"model": str(model), **settings}))
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +23,7 @@ def chat_model(tmp_path_factory):
 
 
 def test_greedy_generation_is_repeatable_and_accounted(plain_model):
-    backend = LocalBackend(plain_model, max_new_tokens=8)
+    backend = local(plain_model, max_new_tokens=8)
     assert isinstance(backend, LLMBackend) and not backend.has_chat_template
     a = backend.complete("the user asks a question", max_tokens=5, temperature=0)
     b = backend.complete("the user asks a question", max_tokens=5, temperature=0)
@@ -29,19 +34,19 @@ def test_greedy_generation_is_repeatable_and_accounted(plain_model):
 
 
 def test_max_new_tokens_from_config_caps_the_request(plain_model):
-    backend = LocalBackend(plain_model, max_new_tokens=3)
+    backend = local(plain_model, max_new_tokens=3)
     assert backend.complete("plan the budget", max_tokens=50, temperature=0).output_tokens <= 3
 
 
 def test_seeded_sampling_repeats(plain_model):
-    backend = LocalBackend(plain_model, max_new_tokens=8, seed=5)
+    backend = local(plain_model, max_new_tokens=8, seed=5)
     a = backend.complete("risk budget", max_tokens=8, temperature=1.0)
     b = backend.complete("risk budget", max_tokens=8, temperature=1.0)
     assert a.text == b.text
 
 
 def test_chat_template_is_used_when_present(chat_model):
-    backend = LocalBackend(chat_model, max_new_tokens=4)
+    backend = local(chat_model, max_new_tokens=4)
     assert backend.has_chat_template
     ids = backend._prompt_ids(backend_messages("the plan"), "be brief")
     text = backend._tokenizer.decode(ids[0])
@@ -60,16 +65,16 @@ def backend_messages(text):
 
 def test_missing_model_is_a_resource_load_error_that_says_what_to_set(tmp_path):
     with pytest.raises(ResourceLoadError, match="llm.local.model"):
-        LocalBackend(tmp_path / "nope")
+        local(tmp_path / "nope")
 
 
 def test_empty_prompt_is_rejected_before_generation(plain_model):
     with pytest.raises(InvalidInputError):
-        LocalBackend(plain_model).complete("", max_tokens=5, temperature=0)
+        local(plain_model).complete("", max_tokens=5, temperature=0)
 
 
 def test_a_prompt_near_the_context_gets_fewer_new_tokens_and_one_past_it_is_bad_input(plain_model):
-    backend = LocalBackend(plain_model, max_new_tokens=64)
+    backend = local(plain_model, max_new_tokens=64)
     prompt_tokens = backend.complete("a " * 10, max_tokens=1, temperature=0).input_tokens
     filler = "a " * (250 - prompt_tokens + 10)  # about 250 prompt tokens of the model's 256
     near = backend.complete(filler, max_tokens=64, temperature=0)

@@ -4,6 +4,7 @@ import random
 from contextlib import contextmanager
 
 import pytest
+from pydantic import ValidationError
 
 from cert_core.errors import (
     CircuitBreakerOpen,
@@ -15,7 +16,8 @@ from cert_core.errors import (
     RateLimited,
     ServerError,
 )
-from cert_core.llm import RetryPolicy, call_with_retries
+from cert_core.config.llm import AnthropicSettings  # the retry policy is llm.yaml's anthropic section
+from cert_core.llm import call_with_retries
 from cert_core.observability import METRICS
 
 
@@ -52,7 +54,7 @@ class Script:
 
 def run(script, limiter, policy=None, sleeps=None):
     sleeps = [] if sleeps is None else sleeps
-    return call_with_retries(script, limiter=limiter, policy=policy or RetryPolicy(max_attempts=4),
+    return call_with_retries(script, limiter=limiter, policy=policy or AnthropicSettings(max_attempts=4),
                              sleep=sleeps.append, rng=random.Random(0))
 
 
@@ -81,7 +83,7 @@ def test_stops_at_max_attempts_and_raises_the_last_error():
     limiter = CountingLimiter()
     script = Script(limiter, *[ServerError(f"s{i}") for i in range(10)])
     with pytest.raises(ServerError, match="s2") as info:
-        run(script, limiter, RetryPolicy(max_attempts=3))
+        run(script, limiter, AnthropicSettings(max_attempts=3))
     assert script.calls == limiter.acquisitions == 3
     assert info.value.context["attempts"] == 3
 
@@ -96,13 +98,13 @@ def test_retry_after_is_honoured_exactly():
 def test_retry_after_is_capped():
     limiter, sleeps = CountingLimiter(), []
     run(Script(limiter, RateLimited("r", retry_after=3600)), limiter,
-        RetryPolicy(max_attempts=2, max_retry_after_s=60), sleeps)
+        AnthropicSettings(max_attempts=2, max_retry_after_s=60), sleeps)
     assert sleeps == [60]
 
 
 def test_backoff_grows_exponentially_with_equal_jitter():
     limiter, sleeps = CountingLimiter(), []
-    policy = RetryPolicy(max_attempts=5, backoff_base_s=1.0, backoff_max_s=5.0)
+    policy = AnthropicSettings(max_attempts=5, backoff_base_s=1.0, backoff_max_s=5.0)
     run(Script(limiter, *[ServerError("s")] * 4), limiter, policy, sleeps)
     # steps 1, 2, 4, 5(capped): each delay lies in [step/2, step]
     for delay, step in zip(sleeps, [1.0, 2.0, 4.0, 5.0]):
@@ -112,7 +114,7 @@ def test_backoff_grows_exponentially_with_equal_jitter():
 
 def test_a_rate_limit_without_retry_after_backs_off():
     limiter, sleeps = CountingLimiter(), []
-    run(Script(limiter, RateLimited("r")), limiter, RetryPolicy(backoff_base_s=1.0), sleeps)
+    run(Script(limiter, RateLimited("r")), limiter, AnthropicSettings(backoff_base_s=1.0), sleeps)
     assert 0.5 <= sleeps[0] <= 1.0
 
 
@@ -124,5 +126,5 @@ def test_retries_are_counted_in_metrics():
 
 
 def test_policy_rejects_zero_attempts():
-    with pytest.raises(InvalidInputError):
-        RetryPolicy(max_attempts=0)
+    with pytest.raises(ValidationError, match="max_attempts"):
+        AnthropicSettings(max_attempts=0)

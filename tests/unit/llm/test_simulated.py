@@ -6,11 +6,13 @@ import pytest
 
 from cert_core.errors import InvalidInputError
 from cert_core.llm import Completion, LLMBackend, Message, SimulatedBackend
+from tests.support.backends import llm_config
 
 
-def backend(**kwargs) -> SimulatedBackend:
-    kwargs.setdefault("latency_ms", 0.0)
-    return SimulatedBackend(**kwargs)
+def backend(max_prompt_chars: int = 200_000, sleep=None, **simulated) -> SimulatedBackend:
+    """The simulated section of llm.yaml with these values (instant unless latency_ms is given)."""
+    config = llm_config(simulated={"latency_ms": 0.0, **simulated}, max_prompt_chars=max_prompt_chars)
+    return SimulatedBackend(config, sleep=sleep) if sleep else SimulatedBackend(config)
 
 
 def test_same_request_same_answer():
@@ -56,7 +58,7 @@ def test_cost_comes_from_the_simulated_price():
 
 def test_latency_is_simulated_by_sleeping():
     slept: list[float] = []
-    result = SimulatedBackend(latency_ms=100.0, sleep=slept.append).complete("hi", max_tokens=10, temperature=0)
+    result = backend(latency_ms=100.0, sleep=slept.append).complete("hi", max_tokens=10, temperature=0)
     assert len(slept) == 1 and slept[0] == pytest.approx(result.latency_ms / 1000.0)
     assert 40.0 <= result.latency_ms <= 66.0  # 100 * (0.5 + 10/200) * [0.8, 1.2]
 

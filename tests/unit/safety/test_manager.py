@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cert_core.config.circuit_breakers import CircuitBreakersConfig
+from cert_core.config.energy_governance import BudgetTripwireConfig
 from cert_core.config.slo import SLOConfig
 from cert_core.errors import InvalidInputError, ServerError
 from cert_core.governance import BudgetTripwire
@@ -31,35 +32,27 @@ SLO = SLOConfig.model_validate({
 BASE = {"ENTROPY_REDUCTION_TARGET": "0.75", "FUSION_MODE": "enhanced_overlay"}
 
 
-class Tick:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @pytest.fixture
-def tick():
-    return Tick()
-
-
-@pytest.fixture
-def manager(tick):
-    return ProductionSafetyManager.from_config(SLO, CircuitBreakersConfig(), clock=tick)
+def manager(clock):
+    return ProductionSafetyManager.from_config(SLO, CircuitBreakersConfig(), clock=clock)
 
 
 def test_degradation_strategy_changes_the_effective_overlay_params(manager):
     result = manager.apply_degradation_strategy("performance_degraded")
     assert result.changed_parameters == {"ENTROPY_REDUCTION_TARGET": "0.60"}
     assert result.skipped_actions == ("log_degradation_event",)
-    assert manager.effective_overlay_params(BASE) == {"ENTROPY_REDUCTION_TARGET": "0.60", "FUSION_MODE": "enhanced_overlay"}
+    params, names = manager.degradation_snapshot(BASE)
+    assert params == {"ENTROPY_REDUCTION_TARGET": "0.60", "FUSION_MODE": "enhanced_overlay"}
+    assert names == ("performance_degraded",)
     manager.apply_degradation_strategy("availability_critical")  # applied later: its values win
-    assert manager.effective_overlay_params(BASE) == {"ENTROPY_REDUCTION_TARGET": "0.40", "FUSION_MODE": "baseline_only"}
-    assert manager.degraded_services == ("performance_degraded", "availability_critical")
+    assert manager.degradation_snapshot(BASE) == (
+        {"ENTROPY_REDUCTION_TARGET": "0.40", "FUSION_MODE": "baseline_only"},
+        ("performance_degraded", "availability_critical"),
+    )
     assert BASE["FUSION_MODE"] == "enhanced_overlay"  # the caller's mapping is not modified
-    manager.clear_degradation()
-    assert manager.effective_overlay_params(BASE) == BASE
+    assert manager.check_system_health().degraded_services == ("performance_degraded", "availability_critical")
 
 
 def test_unknown_strategy_is_invalid_input(manager):
@@ -81,23 +74,75 @@ def test_health_levels(manager):
 def test_open_breaker_degrades_health_and_unknown_breaker_is_invalid(manager):
     for _ in range(5):
         with pytest.raises(ServerError):
-            manager.execute_with_circuit_breaker("fusion_primary", _fail)
+            manager.breakers.get("fusion_primary").call(_fail)
     health = manager.check_system_health()
     assert health.overall_health == "degraded" and health.circuit_breaker_states["fusion_primary"].state.value == "open"
     with pytest.raises(InvalidInputError, match="unknown circuit breaker 'primary'"):
-        manager.execute_with_circuit_breaker("primary", _fail)
-    assert manager.execute_with_circuit_breaker("judge_fusion", lambda x: x * 2, 21) == 42
+        manager.breakers.get("primary")
+    assert manager.breakers.get("judge_fusion").call(lambda x: x * 2, 21) == 42
 
 
-def test_degradation_becomes_due_after_the_breach_duration(manager, tick):
+def test_degradation_becomes_due_after_the_breach_duration(manager, clock):
     manager.record_fusion_metric("overlay_fusion", False, 10.0)
     manager.check_system_health()
     assert manager.due_degradation_strategies() == []
-    tick.t = 300.0
+    clock.advance(300)
     manager.check_system_health()
     assert manager.due_degradation_strategies() == ["performance_degraded"]
     manager.apply_degradation_strategy("performance_degraded")
     assert manager.due_degradation_strategies() == []
+
+
+def _slo(check_interval_seconds: float = 0, auto_recovery: bool = True, minutes: float = 0) -> SLOConfig:
+    return SLOConfig.model_validate({
+        "service_level_objectives": {"fusion_success_rate": {"metric": "success_rate", "target": 0.75}},
+        "monitoring_config": {"check_interval_seconds": check_interval_seconds,
+                              "escalation_policy": {"auto_recovery_enabled": auto_recovery}},
+        "degradation_strategies": {"availability_critical": {
+            "trigger_conditions": [{"slo": "fusion_success_rate", "threshold_breach_duration_minutes": minutes},
+                                   {"slo": "not_measured_here", "threshold_breach_duration_minutes": 0}],
+            "actions": [{"type": "emergency_fallback", "parameter": "FUSION_MODE", "value": "baseline_only"}]}},
+    })
+
+
+def test_a_breached_slo_applies_its_strategy_and_lifts_it_when_met_again(clock):
+    manager = ProductionSafetyManager.from_config(_slo(), CircuitBreakersConfig(), clock=clock)
+    outcomes = [True, True, False]  # 2/3 = 0.67 < 0.75
+    changes = []
+    for ok in outcomes:
+        manager.record_fusion_metric("overlay_fusion", ok, 10.0)
+        changes.append(manager.update_degradation())
+    assert [c.applied for c in changes] == [(), (), ("availability_critical",)]
+    params, names = manager.degradation_snapshot(BASE)
+    assert params["FUSION_MODE"] == "baseline_only" and names == ("availability_critical",)
+    # 3/4 = 0.75 meets the target again: lifted (the unmeasured trigger does not hold it back)
+    manager.record_fusion_metric("overlay_fusion", True, 10.0)
+    assert manager.update_degradation().lifted == ("availability_critical",)
+    assert manager.degradation_snapshot(BASE) == (BASE, ())
+
+
+def test_degradation_waits_for_the_breach_duration_and_the_check_interval(clock):
+    manager = ProductionSafetyManager.from_config(_slo(check_interval_seconds=30, minutes=1), CircuitBreakersConfig(),
+                                                  clock=clock)
+    manager.record_fusion_metric("overlay_fusion", False, 10.0)
+    assert manager.update_degradation().applied == ()  # violated since now, for 0 of 60 s
+    clock.advance(59)
+    assert manager.update_degradation().applied == ()  # 59 s: not yet
+    clock.advance(10)
+    manager.record_fusion_metric("overlay_fusion", False, 10.0)
+    assert manager.update_degradation().applied == ()  # within 30 s of the last check: not checked
+    clock.advance(30)
+    assert manager.update_degradation().applied == ("availability_critical",)
+
+
+def test_without_auto_recovery_the_strategy_stays(clock):
+    manager = ProductionSafetyManager.from_config(_slo(auto_recovery=False), CircuitBreakersConfig(), clock=clock)
+    manager.record_fusion_metric("overlay_fusion", False, 10.0)
+    assert manager.update_degradation().applied == ("availability_critical",)
+    for _ in range(10):
+        manager.record_fusion_metric("overlay_fusion", True, 10.0)
+        assert manager.update_degradation().lifted == ()
+    assert manager.degradation_snapshot(BASE)[1] == ("availability_critical",)
 
 
 def _fail():
@@ -105,7 +150,7 @@ def _fail():
 
 
 def test_health_checker_combines_components(manager, tmp_path):
-    tripwire = BudgetTripwire(tmp_path / "tw.json", consecutive_limit=1)
+    tripwire = BudgetTripwire(BudgetTripwireConfig(consecutive_breach_limit=1), tmp_path / "tw.json")
     checker = HealthChecker(safety=manager, tripwire=tripwire)
     assert checker.check().status == "healthy"
     tripwire.check_budget_breach(50.0)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from cert_core.paths import PROJECT_ROOT
 from cert_core.trajectory import ChainInput, ModelResource
 
-TINY_MODEL = Path(__file__).resolve().parents[3] / "data" / "models" / "tiny-reasoner"
+TINY_MODEL = PROJECT_ROOT / "data" / "models" / "tiny-reasoner"
 
 
 @pytest.fixture(scope="session")

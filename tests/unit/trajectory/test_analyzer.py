@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timezone
 
 import pyarrow.compute as pc
 import pytest
 
-from cert_core.config.trajectory import CalibratedThresholds
+from cert_core.config.trajectory import CalibratedThresholds, TrajectoryConfig
 from cert_core.io import read_dataset, write_dataset
 from cert_core.trajectory import (
     ChainInput,
     TrajectoryAnalyzer,
-    TrajectorySettings,
     chain_rows,
     chunk_failure_results,
     read_chains,
@@ -30,8 +28,8 @@ THRESHOLDS = CalibratedThresholds(mean=3.0, std=1.0, n_steps=100, n_chains=25,
 
 @pytest.fixture(scope="module")
 def analyzer(tiny_resource):
-    settings = TrajectorySettings(model=tiny_resource.model_id, batch_size=4, thresholds=THRESHOLDS)
-    return TrajectoryAnalyzer(settings, source=tiny_resource)
+    config = TrajectoryConfig(model=tiny_resource.model_id, batch_size=4, thresholds={tiny_resource.model_id: THRESHOLDS})
+    return TrajectoryAnalyzer(config, source=tiny_resource)
 
 
 def test_every_input_line_ends_as_exactly_one_result(tmp_path, analyzer):
@@ -44,7 +42,7 @@ def test_every_input_line_ends_as_exactly_one_result(tmp_path, analyzer):
         {"chain_id": "long", "question": "Q", "steps": [f"Tom has {i} apples." for i in range(10_000)]},
     ])
     parsed = read_chains(path, max_chain_length=16)
-    results = reject_results(parsed.rejects, analyzer.settings.model) + analyzer.analyze(parsed.chains)
+    results = reject_results(parsed.rejects, analyzer.config.model) + analyzer.analyze(parsed.chains)
     by_id = {r.chain_id: r for r in results}
     assert sorted(by_id) == ["bad-type", "good", "line-4", "long", "one-step"]
     assert by_id["one-step"].error_type == "InsufficientSteps"
@@ -72,8 +70,8 @@ def test_rows_pass_the_parquet_contracts(tmp_path, analyzer, sample_chains):
 
 def test_thresholds_apply_after_scoring_so_the_cache_serves_new_thresholds(analyzer, sample_chains):
     chains = sample_chains[:3]
-    strict = replace(analyzer.settings, thresholds=THRESHOLDS.model_copy(
-        update={"percentiles": {**THRESHOLDS.percentiles, "p99": -1.0}}))
+    strict_thresholds = THRESHOLDS.model_copy(update={"percentiles": {**THRESHOLDS.percentiles, "p99": -1.0}})
+    strict = analyzer.config.model_copy(update={"thresholds": {analyzer.config.model: strict_thresholds}})
     loose = analyzer.analyze(chains)
     failed = analyzer.analyze(chains, strict)
     assert all(r.passed_quality_check is False for r in failed)

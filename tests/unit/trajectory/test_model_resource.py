@@ -10,8 +10,9 @@ import torch
 
 from cert_core.errors import ResourceLoadError
 from cert_core.observability import METRICS
-from cert_core.trajectory import ModelResource, release_shared_resources, shared_resource
-from cert_core.trajectory.model_resource import choose_device
+from cert_core.resources import release_process_resources
+from cert_core.trajectory import ModelResource, model_resource
+from cert_core.trajectory.model_resource import TRAJECTORY_MODEL_SETTING, choose_device
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device; this machine has none")
 
@@ -28,6 +29,7 @@ def test_unknown_model_names_the_model_and_where_it_looked(monkeypatch, tmp_path
     message = info.value.message
     assert "'no-such-org/no-such-model' not found" in message
     assert str(tmp_path / "hub") in message and "HF_HUB_OFFLINE=1" in message
+    assert "trajectory.model in configs/fusion/trajectory.yaml" in message  # the setting to change
     assert info.value.context["looked_in"][-1] == str(tmp_path / "hub")
 
 
@@ -59,7 +61,7 @@ def test_context_manager_loads_records_metrics_and_unloads(tiny_model_dir):
 
 
 def test_8bit_on_cpu_falls_back_to_full_precision_with_a_log_line(tiny_model_dir, caplog):
-    with caplog.at_level(logging.INFO, logger="cert.trajectory.model_resource"):
+    with caplog.at_level(logging.INFO, logger="cert.llm.model_loader"):
         with ModelResource(str(tiny_model_dir), device="cpu", load_in_8bit=True) as resource:
             assert resource.quantized is False
             assert next(resource._model.parameters()).dtype == torch.float32
@@ -73,19 +75,19 @@ def test_without_cuda_auto_is_cpu_and_explicit_cuda_is_a_load_error():
         choose_device("cuda")
 
 
-def test_shared_resource_loads_once_however_many_threads_ask(tiny_model_dir):
+def test_model_resource_loads_once_per_process_however_many_threads_ask(tiny_model_dir):
     model = str(tiny_model_dir)
-    release_shared_resources()
+    release_process_resources("model")
     before = _loads(model)
     got: list[ModelResource] = []
-    threads = [threading.Thread(target=lambda: got.append(shared_resource(model, "cpu"))) for _ in range(4)]
+    threads = [threading.Thread(target=lambda: got.append(model_resource(model, "cpu", False))) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert len({id(r) for r in got}) == 1 and got[0].is_loaded
     assert _loads(model) - before == 1
-    release_shared_resources()
+    release_process_resources("model")
     assert not got[0].is_loaded
 
 
@@ -117,4 +119,4 @@ def test_a_relative_model_path_also_resolves_from_the_project_root(tmp_path, mon
     from cert_core.trajectory.model_resource import resolve_model_source
 
     monkeypatch.chdir(tmp_path)  # somewhere the relative path does not exist
-    assert resolve_model_source("data/models/tiny-reasoner") == str(tiny_model_dir.resolve())
+    assert resolve_model_source("data/models/tiny-reasoner", TRAJECTORY_MODEL_SETTING) == str(tiny_model_dir.resolve())
