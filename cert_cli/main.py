@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .commands.config import config_group
+from .commands.coordinate import coordinate
 from .commands.fuse import fuse
 from .commands.health import health_command
 from .commands.limits import setup_limits
@@ -25,6 +26,7 @@ def cli() -> None:
 
 
 cli.add_command(config_group)
+cli.add_command(coordinate)
 cli.add_command(fuse)
 cli.add_command(health_command)
 cli.add_command(metrics_group)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ChainStatus", "FusionStatus", "HealthStatus"]
+__all__ = ["ChainStatus", "CoordinationStatus", "FusionStatus", "HealthStatus"]
 
 
 class FusionStatus(StrEnum):
@@ -25,6 +25,15 @@ class ChainStatus(StrEnum):
 
     OK = "ok"
     ERROR = "error"
+
+
+class CoordinationStatus(StrEnum):
+    """A coordination_runs row: measured, an error row with a typed reason, or stopped by a cost cap
+    (hourly or daily cost; the work done before it is kept)."""
+
+    OK = "ok"
+    ERROR = "error"
+    COST_LIMITED = "cost_limited"
 
 
 class HealthStatus(StrEnum):

@@ -56,10 +56,39 @@ def step_trajectory() -> str:
             f"with {s.model} -> {RESULTS}/trajectory_chains")
 
 
+def step_coordinate() -> str:
+    """Agents are the shipped local model (real sampling) on the arithmetic tasks, judged against references."""
+    import json
+    import tempfile
+
+    from flows.coordination import DEFAULT_TASKS, coordinated_run
+
+    arithmetic = [line for line in Path(DEFAULT_TASKS).read_text(encoding="utf-8").splitlines()
+                  if line.strip() and json.loads(line).get("kind") == "arithmetic"]
+    tasks = Path(tempfile.mkdtemp(prefix="cert-demo-tasks-")) / "arithmetic.jsonl"
+    tasks.write_text("\n".join(arithmetic) + "\n", encoding="utf-8")
+    r = coordinated_run(tasks_path=str(tasks), num_agents=3, strategy="all", rounds=2, backend="local",
+                        judge="reference", results_dir=RESULTS)
+
+    def num(value, fmt="{:.3f}"):
+        return "n/a" if value is None else fmt.format(value)
+
+    lines = [f"{r.tasks} arithmetic tasks, 3 agents on {r.model} ({r.backend}), {r.judge} judge, "
+             f"{r.llm_calls} LLM calls -> {Path(r.coordination_runs_path).parent.parent}"]
+    for s in r.summaries:
+        ci = f" [{s.gamma_ci.low:.3f}, {s.gamma_ci.high:.3f}]" if s.gamma_ci else ""
+        if s.gamma_n == 0:
+            ci = " (undefined: no task had a non-zero judged baseline)"
+        lines.append(f"    {s.strategy:<10} gamma {num(s.mean_gamma)}{ci} (n={s.gamma_n}, pooled {num(s.pooled_gamma)})"
+                     f"  gain_over_vote {num(s.mean_gain_over_vote, '{:+.3f}')}  quality {num(s.mean_quality)}")
+    return "\n".join(lines)
+
+
 STEPS = [
     ("route scenarios to micro-overlays", step_route),
     ("fusion pipeline: route, budget, LLM call, tripwire", step_fuse),
     ("trajectory analysis: per-step perplexity, entropy, surprise", step_trajectory),
+    ("coordination: sequential, parallel, debate vs independent agents and the vote", step_coordinate),
 ]
 
 
@@ -69,6 +98,7 @@ def main() -> int:
     print(f"cert-flows demo: env {os.environ['CERT_ENV']}, results under {RESULTS}/, state in {os.environ['CERT_STATE_DIR']}")
     print(f"Prefect API: {os.environ.get('PREFECT_API_URL') or 'ephemeral (SQLite)'}")
     import flows.fusion_pipeline  # noqa: F401  (Prefect applies its logging config on import; adjust after)
+    import flows.coordination  # noqa: F401
     import flows.trajectory_batch  # noqa: F401
 
     show_flow_progress()

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..errors import ConfigError
 from .circuit_breakers import CircuitBreakersConfig
+from .coordination import CoordinationConfig
 from .drift_policy import DriftPolicy
 from .energy_governance import EnergyGovernanceConfig
 from .llm import LLMConfig
@@ -30,6 +31,7 @@ CONFIG_FILES: dict[str, type[BaseModel]] = {
     "drift_policy": DriftPolicy,
     "llm": LLMConfig,
     "trajectory": TrajectoryConfig,
+    "coordination": CoordinationConfig,
 }
 
 
@@ -48,6 +50,7 @@ class CertConfig(BaseModel):
     drift_policy: DriftPolicy
     llm: LLMConfig
     trajectory: TrajectoryConfig
+    coordination: CoordinationConfig
     sources: dict[str, list[str]]  # section -> files merged, empty when defaults were used
     config_version: str
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ..statuses import ChainStatus, FusionStatus
+from ..statuses import ChainStatus, CoordinationStatus, FusionStatus
 
 TS = pa.timestamp("us", tz="UTC")
 STR = pa.string()
@@ -82,10 +82,18 @@ COORDINATION_RUNS = _schema(
     ("baseline_quality", F64, True),
     ("best_baseline_quality", F64, True),
     ("coordinated_quality", F64, True),
+    ("coordinated_quality_std", F64, True),  # across judge_repeats (0.0 for one repeat)
+    ("vote_quality", F64, True),
     ("gamma", F64, True),
     ("omega", F64, True),
+    ("gain_over_vote", F64, True),
     ("consensus_rate", F64, True),
+    ("consensus_truncated", I64, True),  # agent responses longer than the embedding model's window
+    ("judge_error", STR, True),
+    ("arbitration", STR, True),  # how a vote without quorum was settled (aggregator, weighted_plurality)
     ("baseline_cached", BOOL, True),
+    ("coordinated_cached", BOOL, True),
+    ("baseline_run_id", STR, True),  # the flow run whose calls measured the baseline
     ("llm_calls", I64, True),
     ("input_tokens", I64, True),
     ("output_tokens", I64, True),
@@ -111,6 +119,13 @@ AGENT_RESPONSES = _schema(
     ("output_tokens", I64, True),
     ("cost_usd", F64, True),
     ("latency_ms", F64, True),
+    ("strategy", STR, True),  # the strategy the call served; null for baseline calls
+    ("quality_std", F64, True),
+    ("judge_error", STR, True),
+    ("model", STR, True),
+    ("call_tag", STR, True),
+    ("config_version", STR, True),
+    ("created_at", TS, True),
 )
 
 TRAJECTORY_STEPS = _schema(
@@ -177,7 +192,7 @@ SCHEMAS: dict[str, pa.Schema] = {
 # Closed value sets that validation enforces.
 VALUE_SETS: dict[str, dict[str, list[str]]] = {
     "fusion_runs": {"status": [s.value for s in FusionStatus]},
-    "coordination_runs": {"status": ["ok", "error"]},
+    "coordination_runs": {"status": [s.value for s in CoordinationStatus]},
     "agent_responses": {"phase": ["baseline", "coordinated", "aggregate", "judge"]},
     "trajectory_chains": {"status": [s.value for s in ChainStatus]},
     "drift_events": {
@@ -191,7 +206,10 @@ RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
     "routing_decisions": {"complexity": (0.0, 1.0), "confidence": (0.0, 1.0)},
     "fusion_runs": {"input_tokens": (0, None), "output_tokens": (0, None), "cost_usd": (0.0, None)},
     "trajectory_steps": {"n_tokens": (1, None), "mean_entropy": (0.0, None), "surprise": (0.0, None)},
-    "coordination_runs": {"consensus_rate": (-1.0, 1.0)},
+    "coordination_runs": {"consensus_rate": (-1.0, 1.0), "baseline_quality": (0.0, 1.0),
+                          "coordinated_quality": (0.0, 1.0), "vote_quality": (0.0, 1.0), "llm_calls": (0, None),
+                          "cost_usd": (0.0, None)},
+    "agent_responses": {"quality": (0.0, 1.0), "input_tokens": (0, None), "output_tokens": (0, None)},
 }
 
 

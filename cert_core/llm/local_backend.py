@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from ..config.llm import LLMConfig
-from ..errors import ConfigError, ResourceLoadError
+from ..errors import ConfigError, InvalidInputError, ResourceLoadError
 from ..observability import get_logger
 from .base import BaseBackend, Generation
 from .completion import Message
@@ -58,10 +58,10 @@ class LocalBackend(BaseBackend):
                   system: str | None) -> Generation:
         import torch
 
-        budget = min(max_tokens, self.max_new_tokens)
         try:
             with self._lock:
                 input_ids = self._prompt_ids(messages, system)
+                budget = self._budget(int(input_ids.shape[1]), min(max_tokens, self.max_new_tokens))
                 sample = temperature > 0
                 if sample:
                     torch.manual_seed(self.seed)
@@ -89,6 +89,19 @@ class LocalBackend(BaseBackend):
             output_tokens=output_tokens,
             stop_reason="max_tokens" if output_tokens >= budget else "end_turn",
         )
+
+    def _budget(self, prompt_tokens: int, wanted: int) -> int:
+        """New tokens that fit the model's context after the prompt. A prompt that leaves no room is
+        bad input; generate() would otherwise fail with an IndexError that counts against the breaker."""
+        config = self._model.config
+        context = getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None)
+        if not context:
+            return wanted
+        if prompt_tokens >= context:
+            raise InvalidInputError(
+                f"the prompt is {prompt_tokens} tokens, which fills the local model's context of {context} tokens; "
+                "shorten the prompt or use a model with a longer context", context={"model": self.model_id})
+        return min(wanted, context - prompt_tokens)
 
     def __repr__(self) -> str:
         return f"LocalBackend(model={self.model_id!r}, max_new_tokens={self.max_new_tokens})"

@@ -7,6 +7,10 @@
 Faults are chosen per request number (schedule first, then the seeded plan), so a run is
 reproducible whatever order threads arrive in. Every request lands in ``api.log`` with its
 arrival time and outcome. Used by tests/integration, tests/fault and benchmarks/bench_llm.py.
+
+Scripted replies (the text of a successful answer): ``api.enqueue("first", "second")`` answers the
+next successful requests in order; ``replies=fn`` (or ``api.replies = fn``) answers the rest with
+``fn(request_body)``, where returning None falls back to the default "ok ok ..." text.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -128,8 +133,11 @@ class FakeMessagesAPI:
         slow_s: float = 2.0,
         output_tokens: int = 16,
         rate_limit_requests: int = 50,
+        replies: Callable[[dict], str | None] | None = None,
     ) -> None:
         self.faults = faults or FaultPlan()
+        self.replies = replies
+        self._queued: deque[str] = deque()
         self.latency_s = latency_s
         self.retry_after_s = retry_after_s
         self.slow_s = slow_s
@@ -171,6 +179,17 @@ class FakeMessagesAPI:
             raise RuntimeError("start the server first (use it as a context manager)")
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    def enqueue(self, *texts: str) -> None:
+        """Answer the next successful requests with these texts, in order (before ``replies``)."""
+        with self._lock:
+            self._queued.extend(texts)
+
+    def _reply_text(self, body: dict) -> str | None:
+        with self._lock:
+            if self._queued:
+                return self._queued.popleft()
+        return self.replies(body) if self.replies is not None else None
 
     # -- the request log -------------------------------------------------------------------
     @property
@@ -276,13 +295,15 @@ class FakeMessagesAPI:
         chars = sum(len(m.get("content", "")) if isinstance(m.get("content"), str) else 0 for m in messages)
         chars += len(body.get("system") or "") if isinstance(body.get("system"), str) else 0
         max_tokens = int(body.get("max_tokens") or 1)
-        out = max(1, min(max_tokens, self.output_tokens))
+        scripted = self._reply_text(body)
+        out = max(1, min(max_tokens, self.output_tokens if scripted is None else math.ceil(len(scripted) / 4)))
+        text = " ".join(["ok"] * out) if scripted is None else scripted
         return {
             "id": f"msg_fake_{random.getrandbits(48):012x}",
             "type": "message",
             "role": "assistant",
             "model": body.get("model", "unknown"),
-            "content": [{"type": "text", "text": " ".join(["ok"] * out)}],
+            "content": [{"type": "text", "text": text}],
             "stop_reason": "max_tokens" if out == max_tokens else "end_turn",
             "stop_sequence": None,
             "usage": {"input_tokens": max(1, math.ceil(chars / 4)), "output_tokens": out},

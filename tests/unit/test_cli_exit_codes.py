@@ -41,6 +41,9 @@ def test_the_error_type_decides_the_code(error, code):
     ["health", "--env", "qa"],
     ["overlays", "--nope"],
     ["setup-limits", "--env", "qa"],
+    ["coordinate"],  # --tasks is required
+    ["coordinate", "--tasks", "x.jsonl", "--judge", "gpt"],
+    ["coordinate", "--tasks", "x.jsonl", "--strategy", "chain"],
     ["no-such-command"],
 ])
 def test_bad_usage_exits_2_for_every_command(args):

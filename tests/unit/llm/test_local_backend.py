@@ -71,3 +71,13 @@ def test_missing_model_is_a_resource_load_error_that_says_what_to_set(tmp_path):
 def test_empty_prompt_is_rejected_before_generation(plain_model):
     with pytest.raises(InvalidInputError):
         local(plain_model).complete("", max_tokens=5, temperature=0)
+
+
+def test_a_prompt_near_the_context_gets_fewer_new_tokens_and_one_past_it_is_bad_input(plain_model):
+    backend = local(plain_model, max_new_tokens=64)
+    prompt_tokens = backend.complete("a " * 10, max_tokens=1, temperature=0).input_tokens
+    filler = "a " * (250 - prompt_tokens + 10)  # about 250 prompt tokens of the model's 256
+    near = backend.complete(filler, max_tokens=64, temperature=0)
+    assert near.input_tokens + near.output_tokens <= 256  # no IndexError past the position table
+    with pytest.raises(InvalidInputError, match="fills the local model's context of 256 tokens"):
+        backend.complete("a " * 400, max_tokens=8, temperature=0)
