@@ -6,6 +6,7 @@ import click
 
 from .commands.config import config_group
 from .commands.coordinate import coordinate
+from .commands.drift import drift
 from .commands.fuse import fuse
 from .commands.health import health_command
 from .commands.limits import setup_limits
@@ -27,6 +28,7 @@ def cli() -> None:
 
 cli.add_command(config_group)
 cli.add_command(coordinate)
+cli.add_command(drift)
 cli.add_command(fuse)
 cli.add_command(health_command)
 cli.add_command(metrics_group)
