@@ -14,6 +14,7 @@ from .commands.metrics import metrics_group
 from .commands.overlays import overlays
 from .commands.route import route
 from .commands.trajectory import trajectory_group
+from .commands.validate import validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,6 +37,7 @@ cli.add_command(overlays)
 cli.add_command(route)
 cli.add_command(setup_limits)
 cli.add_command(trajectory_group)
+cli.add_command(validate)
 
 
 def main() -> None:

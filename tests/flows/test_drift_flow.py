@@ -54,3 +54,18 @@ def test_drift_scan_baseline_then_high_config_drift(project, tmp_path):
     third = drift_scan(results_dir=str(results), project_root=str(project))
     assert third.severity is None and third.prefect_event_id is None
     assert _metric("cert_drift_last_severity") == 0
+
+
+def test_validate_project_flow_routes_the_sample(tmp_path):
+    from flows.validation import validate_project
+
+    report = validate_project(results_dir=str(tmp_path / "results"))
+    assert report.ok and report.routed > 0 and report.routed + report.rejected == report.scenarios
+
+
+def test_validate_project_flow_fails_with_what_to_fix(tmp_path):
+    from cert_core.errors import ValidationFailed
+    from flows.validation import validate_project
+
+    with pytest.raises(ValidationFailed, match="routing smoke run"):
+        validate_project(scenarios_path=str(tmp_path / "missing.jsonl"))
