@@ -16,6 +16,7 @@ from prefect.events import emit_event
 from cert_core.config import CertConfig
 from cert_core.drift import DriftEvent, DriftWatchdog, QualityCheck, ScanOutcome
 from cert_core.drift.observe import record_drift_metrics
+from cert_core.drift.quality import run_quality_drift
 from cert_core.drift.report import summary_markdown, summary_table
 from cert_core.statuses import DriftSeverity
 
@@ -29,6 +30,11 @@ def _watchdog(config: CertConfig, root: str | None, state_dir: str) -> DriftWatc
 @task(name="drift-file-scan", cache_policy=NONE)
 def scan_files_task(config: CertConfig, root: str | None, state_dir: str, deep: bool) -> ScanOutcome:
     return _watchdog(config, root, state_dir).scan_for_changes(deep)
+
+
+@task(name="quality-drift", cache_policy=NONE)
+def quality_drift_task(config: CertConfig, results_dir: str) -> tuple[QualityCheck, ...]:
+    return run_quality_drift(config.drift_policy.quality_drift, results_dir)
 
 
 @task(name="drift-classify", cache_policy=NONE)
