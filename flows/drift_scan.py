@@ -11,11 +11,13 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from cert_core.config import get_settings
+from cert_core.drift.actions import summary_names
 from cert_core.drift.report import event_rows, quality_rows
 from tasks.datasets import write_dataset_task
 from tasks.drift import (
     classify_drift_task,
     commit_baseline_task,
+    drift_actions_task,
     emit_drift_event_task,
     publish_drift_summary_task,
     quality_drift_task,
@@ -69,8 +71,8 @@ def drift_scan(
         quality = quality_drift_task.submit(config, run.results_dir)
         outcome = scanning.result()
         event = classify_drift_task(config, project_root, state_dir, quote(outcome), quality.result())
-        actions: list[str] = []
-        manual: list[str] = []
+        report = drift_actions_task(config, state_dir, event, run.results_dir, config_dir, env)
+        actions, manual = summary_names(report.executed), list(report.manual)
         written = write_dataset_task.submit(
             "drift_events", quote(event_rows(event, actions, config.config_version, run.run_id)), run.results_dir,
             run.run_id)
