@@ -199,3 +199,4 @@ def test_watch_patterns_stay_inside_the_project(policy, pattern):
 
     with pytest.raises(ValidationError, match="inside the project"):
         FileMonitoring(watch_patterns=[pattern])
+
