@@ -19,7 +19,8 @@ exceptions are mapped at the boundary with ``raise CertSubclass(...) from exc``.
     │   ├── LLMTimeout             the request timed out
     │   ├── ConnectionDropped      the connection broke before a response
     │   └── MalformedResponse      the response body could not be parsed
-    └── TimeoutExceeded            a batch or step ran past its time limit
+    ├── TimeoutExceeded            a batch or step ran past its time limit
+    └── ValidationFailed           `cert validate`: the config or the routing smoke run failed
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ __all__ = [
     "ResourceLoadError",
     "ServerError",
     "TimeoutExceeded",
+    "ValidationFailed",
 ]
 
 
@@ -155,3 +157,7 @@ class MalformedResponse(LLMError):
 
 class TimeoutExceeded(CertError):
     recoverable_default = True
+
+
+class ValidationFailed(CertError):
+    """The project validation (config plus a routing smoke run on the sample) found problems."""
