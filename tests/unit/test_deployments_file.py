@@ -72,3 +72,33 @@ def test_cert_serve_without_an_api_url_says_what_to_start(monkeypatch):
     result = CliRunner().invoke(cli, ["serve"])
     assert result.exit_code == 2
     assert "PREFECT_API_URL is not set" in result.output and "prefect server start" in result.output
+
+
+def test_drift_scans_run_on_the_drift_policy_schedule(deployments, flows, config_dir):
+    from cert_core.config import load_config
+
+    schedule = load_config(config_dir).drift_policy.monitoring.monitoring_schedule
+    by_key = {(flows[d["entrypoint"]].name, d["name"]): d for d in deployments}
+    (incremental,) = by_key[("drift-scan", "every-10-min")]["schedules"]
+    (deep,) = by_key[("drift-scan", "deep-every-6h")]["schedules"]
+    assert incremental["cron"].split() == [f"*/{schedule.check_interval_minutes}", "*", "*", "*", "*"]
+    assert deep["cron"].split()[1:] == [f"*/{schedule.deep_scan_interval_hours}", "*", "*", "*"]
+    assert incremental["active"] and deep["active"]
+    assert by_key[("drift-scan", "every-10-min")]["parameters"]["deep"] is False
+    assert by_key[("drift-scan", "deep-every-6h")]["parameters"]["deep"] is True
+
+
+def test_a_critical_drift_event_triggers_the_validation_deployment(deployments, flows):
+    from pydantic import TypeAdapter
+    from prefect.events.schemas.deployment_triggers import DeploymentTriggerTypes
+
+    triggered = [(flows[d["entrypoint"]].name, d["name"], t) for d in deployments for t in d.get("triggers", [])]
+    assert [(f, n) for f, n, _ in triggered] == [("validate-project", "on-demand")]
+    trigger = TypeAdapter(DeploymentTriggerTypes).validate_python(triggered[0][2])
+    assert trigger.expect == {"cert.drift.critical"} and trigger.posture == "Reactive" and trigger.threshold == 1
+    # the resources the drift-scan flow emits on (tasks/drift.py: cert.drift.<scan kind>) match it
+    from prefect.events.schemas.events import Resource
+
+    for kind in ("incremental", "deep"):
+        assert trigger.match.matches(Resource({"prefect.resource.id": f"cert.drift.{kind}"}))
+    assert not trigger.match.matches(Resource({"prefect.resource.id": "prefect.flow-run.x"}))

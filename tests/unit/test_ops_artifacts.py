@@ -198,3 +198,46 @@ def test_grafana_provisioning_points_at_the_dashboards_and_the_compose_prometheu
         assert board["uid"] and board["panels"]
         for panel in board["panels"]:
             assert panel["datasource"]["uid"] == datasource["uid"] and panel["targets"], (path.name, panel["title"])
+
+
+METRIC_NAME = re.compile(r"\b(cert_[a-z0-9_]+)\b")
+
+
+def referenced_metrics() -> dict[str, set[str]]:
+    """Every cert_* series name used by an alert or a dashboard panel, with where it is used."""
+    exprs: dict[str, str] = {f"alert {r['alert']}": r["expr"]
+                             for g in _yaml(DEPLOY / "prometheus" / "alerts.yml")["groups"] for r in g["rules"]}
+    for path in (DEPLOY / "grafana" / "dashboards").glob("*.json"):
+        for panel in json.loads(path.read_text())["panels"]:
+            for target in panel["targets"]:
+                exprs[f"{path.name}: {panel['title']} {target['refId']}"] = target["expr"]
+    found: dict[str, set[str]] = {}
+    for where, expr in exprs.items():
+        for name in METRIC_NAME.findall(expr):
+            found.setdefault(name, set()).add(where)
+    return found
+
+
+def exposed_series_names(text: str) -> set[str]:
+    """Series names a scrape of ``text`` can match: samples, and the names a declared family exposes."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    suffixes = {"counter": ("_total", "_created"), "histogram": ("_bucket", "_sum", "_count", "_created"),
+                "gauge": ("",), "summary": ("_sum", "_count", "_created")}
+    names: set[str] = set()
+    for family in text_string_to_metric_families(text):
+        names.update(sample.name for sample in family.samples)
+        names.update(family.name + suffix for suffix in suffixes.get(family.type, ("",)))
+    return names
+
+
+def test_every_metric_in_alerts_and_dashboards_is_declared_by_the_exporter():
+    from prometheus_client import generate_latest
+
+    from cert_core.observability.metrics import CertMetrics
+
+    referenced = referenced_metrics()
+    assert {"cert_drift_last_severity", "cert_quality_drift_drifted", "cert_request_errors_total"} <= set(referenced)
+    exposed = exposed_series_names(generate_latest(CertMetrics().registry).decode())
+    missing = {name: sorted(where) for name, where in referenced.items() if name not in exposed}
+    assert not missing, f"not exported by cert_core/observability/metrics.py: {missing}"
