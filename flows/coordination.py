@@ -147,7 +147,7 @@ def coordination_baseline(
         judge: Who scores answers: llm, reference, or auto (reference on local and simulated backends, llm on anthropic).
         force_refresh: Recompute the cached baseline instead of reading Prefect's cache.
         results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
-        env: Config environment: overlays configs/fusion/<name>_<env>.yaml (e.g. development); empty uses CERT_ENV.
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
         config_dir: Folder of the YAML configs; empty uses configs/fusion.
     """
     return _run(tasks_path, num_agents, "vote", 1, backend, judge, force_refresh, results_dir, env, config_dir)
@@ -178,7 +178,7 @@ def coordinated_run(
         judge: Who scores answers: llm, reference, or auto (reference on local and simulated backends, llm on anthropic).
         force_refresh: Recompute the cached baseline instead of reading Prefect's cache.
         results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
-        env: Config environment: overlays configs/fusion/<name>_<env>.yaml (e.g. development); empty uses CERT_ENV.
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
         config_dir: Folder of the YAML configs; empty uses configs/fusion.
     """
     return _run(tasks_path, num_agents, strategy, rounds, backend, judge, force_refresh, results_dir, env, config_dir)

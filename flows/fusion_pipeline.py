@@ -53,7 +53,7 @@ def fusion_pipeline(
         scenarios_path: Scenario file (JSONL, YAML or Parquet), relative to the project root or absolute.
         backend: LLM backend: auto (anthropic if ANTHROPIC_API_KEY is set, else a configured local model, else simulated), anthropic, local or simulated.
         results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
-        env: Config environment: overlays configs/fusion/<name>_<env>.yaml (e.g. development); empty uses CERT_ENV.
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
         config_dir: Folder of the YAML configs; empty uses configs/fusion.
         chunk_size: Scenarios per task; empty gives one chunk per LLM call allowed in flight.
         max_tokens: Output tokens per call; empty uses llm.fusion.max_tokens.

@@ -38,7 +38,7 @@ def route_scenarios(
     Args:
         scenarios_path: Scenario file (JSONL, YAML or Parquet), relative to the project root or absolute.
         results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
-        env: Config environment: overlays configs/fusion/<name>_<env>.yaml (e.g. development); empty uses CERT_ENV.
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
         config_dir: Folder of the YAML configs; empty uses configs/fusion.
         chunk_size: Scenarios per routing task.
     """

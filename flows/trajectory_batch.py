@@ -48,7 +48,7 @@ def trajectory_batch(
         task_runner: Where chunks run: thread (this process) or dask (a process LocalCluster, or dask_address).
         dask_address: Address of a running Dask scheduler (tcp://host:8786) when task_runner is dask.
         results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
-        env: Config environment: overlays configs/fusion/<name>_<env>.yaml (e.g. development); empty uses CERT_ENV.
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
         chunk_size: Chains per scoring task; empty uses trajectory.yaml.
         config_dir: Folder of the YAML configs; empty uses configs/fusion.
     """

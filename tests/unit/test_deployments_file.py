@@ -47,6 +47,8 @@ def test_every_flow_parameter_has_a_type_and_a_description_for_the_ui_form(flows
         schema = parameter_schema(flow.fn).model_dump()
         for name, prop in schema["properties"].items():
             assert prop.get("description"), f"{flow.name}: parameter {name!r} has no docstring description"
+            # the UI renders descriptions as markdown: an <angle> placeholder vanishes from the form
+            assert "<" not in prop["description"], (flow.name, name, prop["description"])
             assert "type" in prop or "anyOf" in prop or "$ref" in prop or "allOf" in prop, (flow.name, name, prop)
 
 

@@ -148,6 +148,10 @@ def test_the_work_pool_is_the_one_prefect_yaml_deploys_to(compose, k8s):
     assert services_pool(k8s["Deployment"]["spec"]["template"]["spec"]["containers"][0]["args"]) == pool
     assert f"work-pool create {pool} --type process" in " ".join(compose["services"]["deploy"]["command"])
     assert "deploy --prefect-file deployments/prefect.yaml --all" in " ".join(compose["services"]["deploy"]["command"])
+    job = _yaml(DEPLOY / "kubernetes" / "deploy-job.yaml")["spec"]["template"]["spec"]["containers"][0]
+    assert job["args"] == compose["services"]["deploy"]["command"]  # the same one-off registration
+    assert job["image"] == compose["services"]["deploy"]["image"]
+    assert job["env"][1]["valueFrom"]["secretKeyRef"] == {"name": "prefect-api-auth", "key": "auth-string"}
 
 
 def services_pool(args: list[str]) -> str:
@@ -155,7 +159,7 @@ def services_pool(args: list[str]) -> str:
 
 
 def test_basic_auth_comes_from_a_secret_and_is_never_written_in_the_files(compose, k8s):
-    text = (DEPLOY / "docker" / "docker-compose.yml").read_text() + (DEPLOY / "kubernetes" / "worker.yaml").read_text()
+    text = "".join(p.read_text() for p in [DEPLOY / "docker" / "docker-compose.yml", *(DEPLOY / "kubernetes").glob("*.yaml")])
     for var in AUTH_VARS:
         assert not re.search(rf"^\s*{var}\s*[:=]", text, re.M), f"{var} written in a file"
     server_env = compose["services"]["prefect-server"]["environment"]
