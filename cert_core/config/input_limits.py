@@ -21,4 +21,4 @@ class InputLimits(StrictSection):
     # nodes of a YAML document once every alias is expanded; more is refused
     max_yaml_nodes: int = Field(1_000_000, ge=1)
     # input held per streamed group before it is handed on (JSONL rows' bytes)
-    group_bytes: int = Field(8_388_608, ge=1024)
+    group_bytes: int = Field(4_194_304, ge=1024)

@@ -60,8 +60,9 @@ def _expanded_size(root: yaml.Node, max_nodes: int) -> int:
             total = 1 + sum(sizes[id(c)] for c in children)
             if total > max_nodes:
                 raise YamlLimitError(
-                    f"the YAML document expands to more than {max_nodes} nodes (aliases repeat their anchors); "
-                    "refused to keep memory bounded; split the file, use JSONL, or raise input_limits.max_yaml_nodes"
+                    f"the YAML document expands to more than {max_nodes} nodes (aliases repeat their anchors, as in "
+                    "a 'billion laughs' file); refused to keep memory bounded; write the values out, use JSONL, "
+                    "or raise input_limits.max_yaml_nodes"
                 )
             sizes[key] = total
             continue

@@ -147,6 +147,6 @@ def read_chains(path: str | Path, max_chain_length: int, max_chain_bytes: int | 
     if lines == 0:
         raise InvalidInputError(f"chains file {path} is empty; {FORMAT_HINT}", context={"path": str(path)})
     if undecodable == lines:
-        raise InvalidInputError(f"chains file {path} is not UTF-8 (no line decodes); save it as UTF-8",
+        raise InvalidInputError(f"chains file {path} is not valid UTF-8 (no line decodes); save it as UTF-8",
                                 context={"path": str(path)})
     return ChainFile(str(path), tuple(chains), tuple(rejects))
