@@ -22,7 +22,10 @@ from ..observability.metrics import METRICS
 from ..resources import process_resource
 from .decision import RoutingDecision
 from .overlay import MicroOverlay, load_overlay
+from ..io.ids import SeenIds
+from ..io.scenario_source import RawRow
 from .scenario import Scenario
+from .validation import ScenarioReject, ValidRow, duplicate_reject, validate_row
 
 _LEVELS = ("low", "medium", "high")
 
@@ -125,13 +128,42 @@ class RuntimeRouter:
 
 @dataclass(frozen=True)
 class RoutedChunk:
-    """The decisions for one chunk, in its order (a container so Prefect links it as one object)."""
+    """One chunk of input rows, each validated once: the routed ones with their decisions, in input
+    order, and the rejects (a container so Prefect links it as one object)."""
 
-    decisions: list[RoutingDecision]
+    pairs: list[tuple[ValidRow, RoutingDecision]]
+    rejects: list[ScenarioReject]
+
+    @property
+    def decisions(self) -> list[RoutingDecision]:
+        return [d for _, d in self.pairs]
 
 
-def route_chunk(router: RuntimeRouter, scenarios: Sequence[Scenario]) -> RoutedChunk:
-    return RoutedChunk([router.route_scenario(s) for s in scenarios])
+def route_chunk(router: RuntimeRouter, rows: Sequence[RawRow]) -> RoutedChunk:
+    """Validate each row (once) and route the valid ones."""
+    categories = list(router.profiles.categories)
+    pairs, rejects = [], []
+    for row in rows:
+        checked = validate_row(row, categories)
+        if isinstance(checked, ValidRow):
+            pairs.append((checked, router.route_scenario(checked.scenario)))
+        else:
+            rejects.append(checked)
+    return RoutedChunk(pairs, rejects)
+
+
+def drop_duplicates(chunk: RoutedChunk, seen: SeenIds) -> RoutedChunk:
+    """The chunk with any id already in ``seen`` turned into a reject; call it in input order."""
+    pairs, rejects = [], list(chunk.rejects)
+    for row, decision in chunk.pairs:
+        duplicate = duplicate_reject(row, seen)
+        if duplicate is None:
+            pairs.append((row, decision))
+        else:
+            rejects.append(duplicate)
+    if len(rejects) == len(chunk.rejects):
+        return chunk
+    return RoutedChunk(pairs, sorted(rejects, key=lambda r: r.row_number))
 
 
 def cached_router(config: CertConfig) -> RuntimeRouter:
