@@ -19,7 +19,8 @@ exceptions are mapped at the boundary with ``raise CertSubclass(...) from exc``.
     │   ├── LLMTimeout             the request timed out
     │   ├── ConnectionDropped      the connection broke before a response
     │   └── MalformedResponse      the response body could not be parsed
-    └── TimeoutExceeded            a batch or step ran past its time limit
+    ├── TimeoutExceeded            a batch or step ran past its time limit
+    └── StopRequested              the run was asked to stop (SIGTERM, Ctrl-C); never retried
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "StopRequested",
     "BudgetExceeded",
     "CertError",
     "CircuitBreakerOpen",
@@ -155,3 +157,7 @@ class MalformedResponse(LLMError):
 
 class TimeoutExceeded(CertError):
     recoverable_default = True
+
+
+class StopRequested(CertError):
+    """The run was asked to stop: no new LLM call starts; the rows done are still written."""
