@@ -23,7 +23,7 @@ from .._common import EXIT_RUN_FAILED, cli_errors, fail, with_env_option
 def open_health_checker(env: str | None) -> Iterator[tuple[object, bool]]:
     """The HealthChecker for this state dir, and whether a budget ledger exists; closes the ledger after."""
     from cert_core.config import get_settings, load_config
-    from cert_core.governance import BudgetTripwire, EnergyGovernanceController, default_state_file
+    from cert_core.governance import BudgetTripwire, EnergyGovernanceController, default_state_file, hold_ttl_s
     from cert_core.safety import HealthChecker, ProductionSafetyManager
 
     settings = get_settings()
@@ -33,7 +33,8 @@ def open_health_checker(env: str | None) -> Iterator[tuple[object, bool]]:
     energy = None
     ledger_file = settings.state_dir / "ledger.db"
     if settings.ledger_url or ledger_file.exists():  # do not create an empty ledger just to look at it
-        energy = EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url)
+        energy = EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url,
+                                                        hold_ttl_s=hold_ttl_s(config))
     checker = HealthChecker(safety=safety, tripwire=tripwire, energy=energy)
     checker.register("llm_slots", lambda: slot_health(config.llm.rate_limits.in_flight_limit_name))
     try:
