@@ -13,6 +13,7 @@ from .commands.limits import setup_limits
 from .commands.metrics import metrics_group
 from .commands.overlays import overlays
 from .commands.route import route
+from .commands.serve import serve_command
 from .commands.trajectory import trajectory_group
 from .commands.validate import validate
 
@@ -35,6 +36,7 @@ cli.add_command(health_command)
 cli.add_command(metrics_group)
 cli.add_command(overlays)
 cli.add_command(route)
+cli.add_command(serve_command)
 cli.add_command(setup_limits)
 cli.add_command(trajectory_group)
 cli.add_command(validate)
