@@ -186,6 +186,8 @@ def scan_files(
             continue
         if prev is None:
             changes.append(FileChange(key, ChangeType.ADDED, None, entry.sha256, *_version_pair(None, entry)))
+        elif prev.sha256 != entry.sha256 and key.startswith(STATE_DIR_PREFIX):
+            pass  # state files change as the system runs: only corruption (above) is drift
         elif prev.sha256 != entry.sha256:
             old_version, new_version = _version_pair(prev, entry)
             if prev.params is not None and entry.params is not None:
