@@ -12,9 +12,10 @@ from pathlib import Path
 
 from .config import CertConfig, load_config
 from .errors import CertError
+from .io.ids import SeenIds
 from .io.scenario_source import read_scenario_rows
 from .paths import project_path
-from .routing.router import RuntimeRouter, route_chunk
+from .routing.router import RuntimeRouter, drop_duplicates, route_chunk
 
 __all__ = ["DEFAULT_SAMPLE", "ProjectValidation", "check_project", "validate_project"]
 
@@ -46,7 +47,7 @@ def check_project(config: CertConfig, scenarios_path: str = DEFAULT_SAMPLE,
     read = routed = rejected = 0
     try:
         rows = read_scenario_rows(project_path(scenarios_path), config.input_limits)
-        chunk = route_chunk(RuntimeRouter.from_config(config), rows)  # validates each row, routes the valid
+        chunk = drop_duplicates(route_chunk(RuntimeRouter.from_config(config), rows), SeenIds())
         read, routed, rejected = len(rows), len(chunk.pairs), len(chunk.rejects)
         if routed == 0:
             problems.append(f"the routing smoke run routed none of the {read} scenarios in {scenarios_path}")
