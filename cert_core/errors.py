@@ -19,7 +19,9 @@ exceptions are mapped at the boundary with ``raise CertSubclass(...) from exc``.
     │   ├── LLMTimeout             the request timed out
     │   ├── ConnectionDropped      the connection broke before a response
     │   └── MalformedResponse      the response body could not be parsed
-    └── TimeoutExceeded            a batch or step ran past its time limit
+    ├── TimeoutExceeded            a batch or step ran past its time limit
+    ├── ValidationFailed           `cert validate`: the config or the routing smoke run failed
+    └── StopRequested              the run was asked to stop (SIGTERM, Ctrl-C); never retried
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "StopRequested",
     "BudgetExceeded",
     "CertError",
     "CircuitBreakerOpen",
@@ -44,6 +47,7 @@ __all__ = [
     "ResourceLoadError",
     "ServerError",
     "TimeoutExceeded",
+    "ValidationFailed",
 ]
 
 
@@ -155,3 +159,11 @@ class MalformedResponse(LLMError):
 
 class TimeoutExceeded(CertError):
     recoverable_default = True
+
+
+class ValidationFailed(CertError):
+    """The project validation (config plus a routing smoke run on the sample) found problems."""
+
+
+class StopRequested(CertError):
+    """The run was asked to stop: no new LLM call starts; the rows done are still written."""

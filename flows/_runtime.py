@@ -28,6 +28,7 @@ from prefect.utilities.annotations import quote
 from cert_core.config import CertConfig, get_settings
 from cert_core.errors import ConfigError
 from cert_core.observability import configure_logging, correlation_id
+from cert_core.stop import stop_on_signals
 from tasks.config import load_config_task
 
 from ._runners import RUNNERS, RunnerName
@@ -85,7 +86,7 @@ def flow_context(config_dir: str | None, env: str | None, results_dir: str | Non
     the effective config (the `load-config` task) and the results folder."""
     start_run_logging()
     run_id = current_run_id()
-    with correlation_id(run_id):
+    with correlation_id(run_id), stop_on_signals():  # SIGTERM/Ctrl-C: stop new calls, still write the rows
         config = load_config_task(config_dir, env)
         yield FlowRun(run_id, config, resolve_results_dir(results_dir), get_run_logger())
 

@@ -47,6 +47,20 @@ def fusion_pipeline(
     task_runner: RunnerName = "thread",
     dask_address: str | None = None,
 ) -> FusionRunResult:
+    """Route, budget and call the LLM for every scenario of a file; writes fusion_runs and scenario_rejects.
+
+    Args:
+        scenarios_path: Scenario file (JSONL, YAML or Parquet), relative to the project root or absolute.
+        backend: LLM backend: auto (anthropic if ANTHROPIC_API_KEY is set, else a configured local model, else simulated), anthropic, local or simulated.
+        results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
+        config_dir: Folder of the YAML configs; empty uses configs/fusion.
+        chunk_size: Scenarios per task; empty gives one chunk per LLM call allowed in flight.
+        max_tokens: Output tokens per call; empty uses llm.fusion.max_tokens.
+        priority: Budget priority (critical, high, medium or low); empty uses llm.fusion.priority.
+        task_runner: Where chunks run: thread (this process) or dask (a process LocalCluster, or dask_address).
+        dask_address: Address of a running Dask scheduler (tcp://host:8786) when task_runner is dask.
+    """
     with flow_context(config_dir, env, results_dir) as run:
         config = run.config
         ensure_llm_limits_task(config)

@@ -42,6 +42,15 @@ def route_scenarios(
     config_dir: str | None = None,
     chunk_size: int = 2500,
 ) -> RouteRunResult:
+    """Route every scenario of a file to a micro-overlay; writes routing_decisions and scenario_rejects.
+
+    Args:
+        scenarios_path: Scenario file (JSONL, YAML or Parquet), relative to the project root or absolute.
+        results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
+        config_dir: Folder of the YAML configs; empty uses configs/fusion.
+        chunk_size: Scenarios per routing task.
+    """
     with flow_context(config_dir, env, results_dir) as run:
         config = run.config
         seen, tally = SeenIds(), RoutingTally()

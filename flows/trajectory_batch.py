@@ -39,7 +39,19 @@ def trajectory_batch(
     chunk_size: int | None = None,
     config_dir: str | None = None,
 ) -> TrajectoryRunSummary:
-    """Score every chain in a JSONL file; each input chain ends in trajectory_chains exactly once."""
+    """Score every chain in a JSONL file; each input chain ends in trajectory_chains exactly once.
+
+    Args:
+        chains_path: JSONL file of reasoning chains, relative to the project root or absolute.
+        model: Causal LM path or offline Hugging Face name; empty uses trajectory.yaml (the shipped tiny model).
+        batch_size: Chains per forward pass; empty uses trajectory.yaml.
+        task_runner: Where chunks run: thread (this process) or dask (a process LocalCluster, or dask_address).
+        dask_address: Address of a running Dask scheduler (tcp://host:8786) when task_runner is dask.
+        results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
+        chunk_size: Chains per scoring task; empty uses trajectory.yaml.
+        config_dir: Folder of the YAML configs; empty uses configs/fusion.
+    """
     with flow_context(config_dir, env, results_dir) as run:
         scoring = run.config.trajectory.with_overrides(model=model, batch_size=batch_size)
         check_model_task(scoring.model)

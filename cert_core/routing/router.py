@@ -10,9 +10,7 @@ The best score is the confidence; the other candidates, best first, are the fall
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,7 +20,7 @@ from ..config.scenario_profiles import ScenarioProfiles
 from ..errors import InvalidInputError, ResourceLoadError
 from ..observability.metrics import METRICS
 from ..resources import process_resource
-from .decision import RoutingDecision, RoutingStats
+from .decision import RoutingDecision
 from .overlay import MicroOverlay, load_overlay
 from ..io.ids import SeenIds
 from ..io.scenario_source import RawRow
@@ -49,8 +47,6 @@ class RuntimeRouter:
             name: _keyword_pattern(profiles.overlays[name].keywords) if name in profiles.overlays else None
             for name in self.overlays
         }
-        self._counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
 
     @classmethod
     def from_config(cls, config: CertConfig) -> RuntimeRouter:
@@ -103,8 +99,6 @@ class RuntimeRouter:
                 f"Selected '{selected}' with confidence {confidence:.2f}",
             ]
         )
-        with self._lock:
-            self._counts[selected] += 1
         METRICS.routing_latency.observe(time.perf_counter() - started)
         METRICS.routing_decisions.labels(selected, scenario.category).inc()
         return RoutingDecision(
@@ -130,17 +124,6 @@ class RuntimeRouter:
                 f"unknown overlay {overlay_name!r}; loaded overlays are {', '.join(sorted(self.overlays))}"
             )
         return f"{base_prompt.rstrip()}\n\n{overlay.render()}\n"
-
-    def get_routing_stats(self) -> RoutingStats:
-        with self._lock:
-            counts = dict(self._counts)
-        return RoutingStats(
-            overlays_available=len(self.overlays),
-            overlay_names=sorted(self.overlays),
-            routing_rules={c: list(p.primary_overlays) for c, p in self.profiles.categories.items()},
-            decisions_made=sum(counts.values()),
-            decisions_by_overlay=counts,
-        )
 
 
 @dataclass(frozen=True)
