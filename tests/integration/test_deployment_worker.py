@@ -9,6 +9,7 @@ against deployments/prefect.yaml, and `prefect worker start` with the credential
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -210,3 +211,30 @@ def _declared_without_samples() -> set[str]:
     return exposed_series_names(generate_latest(CertMetrics().registry).decode())
 
 
+def test_cert_serve_runs_the_same_deployments_from_one_process(stack, spec, tmp_path):
+    """Last in the module: the laptop path without a worker. The worker stops, the worker-pool
+    deployments are deleted (served ones of the same names cannot take them over), and `cert serve`
+    registers every deployment of prefect.yaml and runs route-scenarios itself."""
+    stack.stop_worker()
+    stack.prefect("--no-prompt", "deployment", "delete", "--all")
+    out = tmp_path / "served"
+    with open(stack.log_dir / "serve.log", "wb") as log:
+        server = subprocess.Popen([CERT, "serve"], env=stack.client_env, cwd=tmp_path, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        served = wait_until(lambda: len(d := stack.post("/deployments/filter", {})) == len(spec["deployments"]) and d,
+                            120, "cert serve to register the deployments")
+        assert {(d["work_pool_name"], d["path"]) for d in served} == {(None, ".")}
+        run_id = stack.run_deployment("route-scenarios/on-demand", results_dir=str(out))
+        try:
+            stack.wait_for_run(run_id, timeout=240)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- cert serve ---\n{(stack.log_dir / 'serve.log').read_text()[-3000:]}") from None
+        assert len(pd.read_parquet(out / "routing_decisions")) == 65
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
