@@ -20,7 +20,8 @@ exceptions are mapped at the boundary with ``raise CertSubclass(...) from exc``.
     │   ├── ConnectionDropped      the connection broke before a response
     │   └── MalformedResponse      the response body could not be parsed
     ├── TimeoutExceeded            a batch or step ran past its time limit
-    └── ValidationFailed           `cert validate`: the config or the routing smoke run failed
+    ├── ValidationFailed           `cert validate`: the config or the routing smoke run failed
+    └── StopRequested              the run was asked to stop (SIGTERM, Ctrl-C); never retried
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "StopRequested",
     "BudgetExceeded",
     "CertError",
     "CircuitBreakerOpen",
@@ -161,3 +163,7 @@ class TimeoutExceeded(CertError):
 
 class ValidationFailed(CertError):
     """The project validation (config plus a routing smoke run on the sample) found problems."""
+
+
+class StopRequested(CertError):
+    """The run was asked to stop: no new LLM call starts; the rows done are still written."""

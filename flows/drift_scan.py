@@ -7,16 +7,20 @@ import time
 from dataclasses import dataclass
 
 from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from cert_core.config import get_settings
-from cert_core.drift.report import event_rows
+from cert_core.drift.actions import summary_names
+from cert_core.drift.report import event_rows, quality_rows
 from tasks.datasets import write_dataset_task
 from tasks.drift import (
     classify_drift_task,
     commit_baseline_task,
+    drift_actions_task,
     emit_drift_event_task,
     publish_drift_summary_task,
+    quality_drift_task,
     scan_files_task,
 )
 
@@ -40,7 +44,7 @@ class DriftScanResult:
     drift_events_path: str
 
 
-@flow(name="drift-scan", persist_result=False, log_prints=True)
+@flow(name="drift-scan", task_runner=ThreadPoolTaskRunner(max_workers=2), persist_result=False, log_prints=True)
 def drift_scan(
     deep: bool = False,
     results_dir: str | None = None,
@@ -63,13 +67,19 @@ def drift_scan(
     with flow_context(config_dir, env, results_dir) as run:
         config = run.config
         state_dir = str(get_settings().state_dir)
-        outcome = scan_files_task(config, project_root, state_dir, deep)
-        event = classify_drift_task(config, project_root, state_dir, quote(outcome), [])
-        actions: list[str] = []
-        manual: list[str] = []
-        written = write_dataset_task("drift_events", quote(event_rows(event, actions, config.config_version, run.run_id)),
-                                     run.results_dir, run.run_id)
-        paths = [str(written.path)]
+        scanning = scan_files_task.submit(config, project_root, state_dir, deep)  # files and history at once
+        quality = quality_drift_task.submit(config, run.results_dir)
+        outcome = scanning.result()
+        event = classify_drift_task(config, project_root, state_dir, quote(outcome), quality.result())
+        report = drift_actions_task(config, state_dir, event, run.results_dir, config_dir, env)
+        actions, manual = summary_names(report.executed), list(report.manual)
+        written = write_dataset_task.submit(
+            "drift_events", quote(event_rows(event, actions, config.config_version, run.run_id)), run.results_dir,
+            run.run_id)
+        checks = write_dataset_task.submit(
+            "quality_drift_checks", quote(quality_rows(event, config.config_version, run.run_id)), run.results_dir,
+            run.run_id)
+        written, paths = written.result(), [str(written.result().path), str(checks.result().path)]
         run.logger.info("drift scan (%s): %s", event.scan_kind, event.message)
         emitted = emit_drift_event_task(event, run.run_id)
         publish_drift_summary_task(event, actions, manual, paths, time.monotonic() - started)

@@ -10,14 +10,14 @@ from prefect.utilities.annotations import quote
 
 from cert_core.fusion import summarise_fusion
 from cert_core.routing.records import reject_rows
-from tasks.datasets import write_dataset_task
+from tasks.datasets import write_datasets_task
 from tasks.fusion import (
     ensure_llm_limits_task,
     fuse_chunk_task,
     prepare_fusion_runtime_task,
     publish_fusion_summary_task,
 )
-from tasks.routing import read_scenarios_task, validate_scenarios_task
+from tasks.routing import load_scenarios_task
 
 from ._runtime import RunnerName, chunked, flow_context, gather_chunks, make_task_runner
 
@@ -66,8 +66,7 @@ def fusion_pipeline(
         ensure_llm_limits_task(config)
         name, model, reason = prepare_fusion_runtime_task(config, backend, max_tokens, priority)
         run.logger.info("LLM backend: %s (%s): %s", name.upper() if name == "simulated" else name, model, reason)
-        batch = read_scenarios_task(scenarios_path)
-        checked = validate_scenarios_task(quote(batch), config)
+        checked = load_scenarios_task(scenarios_path, config)
         # as many chunks as calls allowed in flight, so the limiter, not the chunking, sets the pace
         workers = config.llm.rate_limits.max_in_flight
         chunks = chunked(checked.valid, chunk_size or max(1, -(-len(checked.valid) // workers)))
@@ -75,12 +74,13 @@ def fusion_pipeline(
             results = gather_chunks(fuse_chunk_task, chunks, "fusion-progress", runner=runner, run_id=run.run_id,
                                     config=config, backend=backend, max_tokens=max_tokens, priority=priority)
         rows = [o.as_row(config.config_version, run.run_id) for outcomes in results for o in outcomes]
-        written = write_dataset_task.submit("fusion_runs", quote(rows), run.results_dir, run.run_id)
-        rejects = write_dataset_task.submit(
-            "scenario_rejects", quote(reject_rows(checked.rejects, config.config_version, run.run_id)),
+        # both datasets publish together: a failed run leaves no scenario_rejects part behind
+        written = write_datasets_task(
+            quote({"fusion_runs": rows,
+                   "scenario_rejects": reject_rows(checked.rejects, config.config_version, run.run_id)}),
             run.results_dir, run.run_id,
         )
-        paths = [str(written.result().path), str(rejects.result().path)]
+        paths = [str(part.path) for part in written]
         summary = summarise_fusion(rows)
         publish_fusion_summary_task(summary, quote(rows), config, name, reason, paths)
     return FusionRunResult(run.run_id, name, reason, summary.scenarios, summary.by_status, len(checked.rejects),

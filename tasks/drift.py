@@ -7,6 +7,7 @@ state is held between task runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -14,8 +15,9 @@ from prefect.cache_policies import NONE
 from prefect.events import emit_event
 
 from cert_core.config import CertConfig
-from cert_core.drift import DriftEvent, DriftWatchdog, QualityCheck, ScanOutcome
+from cert_core.drift import ActionContext, ActionReport, DriftEvent, DriftWatchdog, QualityCheck, ScanOutcome
 from cert_core.drift.observe import record_drift_metrics
+from cert_core.drift.quality import run_quality_drift
 from cert_core.drift.report import summary_markdown, summary_table
 from cert_core.statuses import DriftSeverity
 
@@ -31,10 +33,22 @@ def scan_files_task(config: CertConfig, root: str | None, state_dir: str, deep: 
     return _watchdog(config, root, state_dir).scan_for_changes(deep)
 
 
+@task(name="quality-drift", cache_policy=NONE)
+def quality_drift_task(config: CertConfig, results_dir: str) -> tuple[QualityCheck, ...]:
+    return run_quality_drift(config.drift_policy.quality_drift, results_dir)
+
+
 @task(name="drift-classify", cache_policy=NONE)
 def classify_drift_task(config: CertConfig, root: str | None, state_dir: str, outcome: ScanOutcome,
                         quality: Sequence[QualityCheck]) -> DriftEvent:
     return _watchdog(config, root, state_dir).build_event(outcome, quality)
+
+
+@task(name="drift-actions", cache_policy=NONE)
+def drift_actions_task(config: CertConfig, state_dir: str, event: DriftEvent, results_dir: str,
+                       config_dir: str | None, env: str | None) -> ActionReport:
+    context = ActionContext(Path(state_dir), config_dir, env, results_dir)
+    return _watchdog(config, None, state_dir).execute_drift_actions(event, context)
 
 
 @task(name="commit-drift-baseline", cache_policy=NONE)

@@ -157,6 +157,7 @@ class QualityTests(Section):
 class QualityDrift(Section):
     enabled: bool = True
     detectors: list[Literal["ks", "psi"]] = Field(default_factory=lambda: ["ks", "psi"])
+    combine: Literal["all", "any"] = "all"  # all: significant (KS after BH) and large (PSI); any: either
     reference_rows: int = Field(500, ge=2)
     recent_rows: int = Field(100, ge=2)
     min_window_rows: int = Field(30, ge=2)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -40,7 +40,7 @@ class FileScan:
     files_hashed: int
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: str) -> IO[bytes]:
     return open(path, "rb")  # one seam, so a test can make a file unreadable when running as root
 
 
@@ -48,9 +48,9 @@ def _inside(path: str, boundary: str) -> bool:
     return path == boundary or path.startswith(boundary.rstrip(os.sep) + os.sep)
 
 
-def discover(selector: FileSelector, root: Path, state_dir: Path) -> tuple[dict[str, Path], list[FileChange]]:
+def discover(selector: FileSelector, root: Path, state_dir: Path) -> tuple[dict[str, str], list[FileChange]]:
     """The watched files (key -> path) and the problems met on the way (symlinks out, unreadable folders)."""
-    found: dict[str, Path] = {}
+    found: dict[str, str] = {}
     problems: dict[str, FileChange] = {}
     for watch in selector.roots:
         base = state_dir if watch.in_state_dir else root
@@ -60,11 +60,11 @@ def discover(selector: FileSelector, root: Path, state_dir: Path) -> tuple[dict[
 
 
 def _walk(selector: FileSelector, watch: WatchRoot, base: Path, boundary: str, prefix: str,
-          found: dict[str, Path], problems: dict[str, FileChange]) -> None:
+          found: dict[str, str], problems: dict[str, FileChange]) -> None:
     start = base / watch.base if watch.base else base
     if not start.is_dir() or start.is_symlink():
         return
-    stack: list[tuple[Path, str, int]] = [(start, watch.base, 0)]
+    stack: list[tuple[str | Path, str, int]] = [(start, watch.base, 0)]
     while stack:
         folder, rel_folder, depth = stack.pop()
         try:
@@ -91,13 +91,13 @@ def _walk(selector: FileSelector, watch: WatchRoot, base: Path, boundary: str, p
                     problems[key] = FileChange(key, ChangeType.SYMLINK_OUTSIDE_ROOT,
                                                detail="symlink points outside the root; not followed")
                 else:
-                    found[key] = Path(entry.path)
+                    found[key] = entry.path
             elif entry.is_dir(follow_symlinks=False):
                 if (watch.max_depth is None or depth < watch.max_depth) and not selector.excluded_dir(rel):
-                    stack.append((Path(entry.path), rel, depth + 1))
+                    stack.append((entry.path, rel, depth + 1))
             elif selector.selected(watch, rel):
                 if entry.is_file(follow_symlinks=False):
-                    found[key] = Path(entry.path)
+                    found[key] = entry.path
                 else:
                     problems[key] = FileChange(key, ChangeType.UNREADABLE, detail="not a regular file")
 
@@ -108,7 +108,7 @@ class _Read:
     corrupt_state: str | None  # a watched JSON state file that does not parse
 
 
-def _read(path: Path, st: os.stat_result, key: str, monitoring: FileMonitoring,
+def _read(path: str, st: os.stat_result, key: str, monitoring: FileMonitoring,
           versions: list[tuple[re.Pattern[str], int]]) -> _Read:
     with _open(path) as handle:
         if st.st_size <= monitoring.max_versioned_file_bytes:
@@ -148,7 +148,7 @@ def _version_pair(old: FileEntry | None, new: FileEntry | None) -> tuple[str | N
 
 
 def scan_files(
-    found: dict[str, Path],
+    found: dict[str, str],
     problems: list[FileChange],
     baseline: Manifest | None,
     *,
@@ -163,14 +163,14 @@ def scan_files(
     changes: list[FileChange] = list(problems)
     params: list[ParamChange] = []
     hashed = 0
-    for key in sorted(found):
+    for key, path in found.items():  # the hot loop of an incremental scan: one stat per file
         prev = old.get(key)
         try:
-            st = os.stat(found[key])
+            st = os.stat(path)
             if prev is not None and not deep and prev.same_stat(st.st_size, st.st_mtime_ns, st.st_ino):
                 entries[key] = prev
                 continue
-            read = _read(found[key], st, key, monitoring, versions)
+            read = _read(path, st, key, monitoring, versions)
         except OSError as exc:
             changes.append(FileChange(key, ChangeType.UNREADABLE, detail=f"cannot be read: {exc.strerror or exc}"))
             if prev is not None:
@@ -190,7 +190,7 @@ def scan_files(
             old_version, new_version = _version_pair(prev, entry)
             if prev.params is not None and entry.params is not None:
                 moved, kept = diff_params(key, prev.params, entry.params, thresholds.config_change_thresholds)
-                entry = replace(entry, params=kept)
+                entry = entry._replace(params=kept)
                 if not moved and old_version == new_version:
                     entries[key] = entry  # every parameter within tolerance: not drift
                     continue

@@ -41,10 +41,11 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def _rule_matches(rule: str, relpath: str) -> bool:
-    if "/" not in rule:
-        return bool(glob_regex(rule).match(relpath.rsplit("/", 1)[-1]))
-    return bool(re.compile(r"(?:^|.*/)" + glob_regex(rule).pattern).match(relpath))
+def rules_regex(rules: list[str]) -> re.Pattern[str] | None:
+    """One regex for a list of rules, each matching the path's last parts (a name rule: the file name)."""
+    if not rules:
+        return None
+    return re.compile("(?:.*/)?(?:" + "|".join(glob_regex(r).pattern for r in rules) + ")")
 
 
 @dataclass(frozen=True)
@@ -71,20 +72,21 @@ class FileSelector:
                 fixed.append(part)
             depth = None if "**" in pattern else len(parts) - 1 - len(fixed)
             self.roots.append(WatchRoot(pattern, in_state, "/".join(fixed), depth))
-        self.include = [r.pattern for r in monitoring.inclusion_rules]
-        self.exclude = [r.pattern for r in monitoring.exclusion_rules]
+        self._include = rules_regex([r.pattern for r in monitoring.inclusion_rules])
+        self._exclude = rules_regex([r.pattern for r in monitoring.exclusion_rules])
+        self._exclude_dirs = rules_regex([r.pattern for r in monitoring.exclusion_rules if r.pattern.endswith("/**")])
 
     def excluded(self, relpath: str) -> bool:
-        return any(_rule_matches(rule, relpath) for rule in self.exclude)
+        return bool(self._exclude and self._exclude.match(relpath))
 
     def excluded_dir(self, relpath: str) -> bool:
-        """A folder whose every file would be excluded is not walked at all."""
-        return any(rule.endswith("/**") and _rule_matches(rule, relpath + "/x") for rule in self.exclude)
+        """A folder whose every file would be excluded ("name/**") is not walked at all."""
+        return bool(self._exclude_dirs and self._exclude_dirs.match(relpath + "/x"))
 
     def selected(self, root: WatchRoot, relpath: str) -> bool:
         """``relpath`` is relative to the root's base (project or state dir)."""
         if not glob_regex(root.pattern).match(relpath):
             return False
-        if self.include and not any(_rule_matches(rule, relpath) for rule in self.include):
+        if self._include and not self._include.match(relpath):
             return False
         return not self.excluded(relpath)

@@ -24,6 +24,7 @@ from ..config.loader import read_yaml_mapping
 from ..errors import ConfigError
 from ..paths import PROJECT_ROOT
 from ..statuses import ChangeType
+from .actions import ActionContext, ActionReport, execute_drift_actions
 from .classify import classify, drift_facts
 from .manifest import Manifest, ManifestState, ManifestStore
 from .scan import FileScan, discover, scan_files
@@ -125,6 +126,10 @@ class DriftWatchdog:
     def commit(self, outcome: ScanOutcome) -> None:
         """Save the scan's view of the files as the new baseline (0600, atomically)."""
         self.store.save(Manifest(outcome.scan.entries, time.time()))
+
+    def execute_drift_actions(self, event: DriftEvent, context: ActionContext | None = None) -> ActionReport:
+        """The policy's automatic actions due at the event's level (manual ones are only listed)."""
+        return execute_drift_actions(event, self.policy.response_actions, context or ActionContext(self.state_dir))
 
     def run_drift_check(self, deep: bool = False, quality: Sequence[QualityCheck] = ()) -> DriftEvent:
         outcome = self.scan_for_changes(deep)

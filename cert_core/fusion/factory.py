@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..config import CertConfig, CertSettings
 from ..errors import InvalidInputError
-from ..governance import BudgetTripwire, EnergyGovernanceController
+from ..governance import BudgetTripwire, EnergyGovernanceController, hold_ttl_s
 from ..governance.tripwire import default_state_file
 from ..llm import BackendChoice, RequestLimiter, select_backend
 from ..llm.governed import GovernedLLM
@@ -47,7 +47,8 @@ def build_runtime(
     choice = select_backend(backend, config.llm, settings, limiter=limiter)
     llm = GovernedLLM(
         choice.backend,
-        EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url),
+        EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url,
+                                              hold_ttl_s=hold_ttl_s(config)),
         breaker,
     )
     pipeline = FusionPipeline(

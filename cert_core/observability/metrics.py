@@ -59,6 +59,11 @@ class CertMetrics:
             multiprocess_mode="livemax",
         )
         self.budget_denials = Counter(f"{ns}_budget_denials_total", "Budget allocations denied", ["reason"], registry=r)
+        self.budget_overcommits = Counter(
+            f"{ns}_budget_overcommits_total",
+            "Commits above their hold (kind=over_reservation), after it expired (late) or past a cap (the cap's name)",
+            ["kind"], registry=r,
+        )
         # trajectory (seed: hamiltonian)
         self.hamiltonian_quality_checks = Counter(
             f"{ns}_hamiltonian_quality_checks_total", "Trajectory quality check results", ["result"], registry=r

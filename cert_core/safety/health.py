@@ -108,5 +108,8 @@ def _tripwire_health(tripwire: BudgetTripwire) -> ComponentHealth:
 def _budget_health(energy: EnergyGovernanceController) -> ComponentHealth:
     states = energy.check_tripwires()
     issues = tuple(s.message for s in states.values() if s.level == "critical")
-    details = {n: {"utilization": s.utilization, "level": s.level} for n, s in states.items()}
+    details: dict[str, Any] = {n: {"utilization": s.utilization, "level": s.level} for n, s in states.items()}
+    held = energy.ledger.outstanding()
+    details["reservations"] = {"count": held.count, "tokens": held.tokens, "expired": held.expired,
+                               "oldest_age_s": held.oldest_age_s, "hold_ttl_s": energy.ledger.hold_ttl_s}
     return ComponentHealth("budget_ledger", HealthStatus.DEGRADED if issues else HealthStatus.HEALTHY, issues, details)

@@ -158,7 +158,7 @@ def test_unreadable_files_and_symlinks_out_of_the_root_are_reported_not_followed
         real_open = scan_module._open
 
         def deny(path):
-            if path == locked:
+            if path == str(locked):
                 raise PermissionError(13, "Permission denied")
             return real_open(path)
 
@@ -199,3 +199,4 @@ def test_watch_patterns_stay_inside_the_project(policy, pattern):
 
     with pytest.raises(ValidationError, match="inside the project"):
         FileMonitoring(watch_patterns=[pattern])
+
