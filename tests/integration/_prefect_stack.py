@@ -32,12 +32,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http(url: str, auth: str | None = None, body: dict | None = None, timeout: float = 10) -> tuple[int, object]:
+def http(url: str, auth: str | None = None, body: dict | None = None, timeout: float = 10,
+         method: str | None = None) -> tuple[int, object]:
     headers = {"Content-Type": "application/json"}
     if auth:
         headers["Authorization"] = "Basic " + base64.b64encode(auth.encode()).decode()
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers=headers, method="GET" if body is None else "POST")
+    request = urllib.request.Request(url, data=data, headers=headers, method=method or ("GET" if body is None else "POST"))
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:
             raw = resp.read()
@@ -93,6 +94,15 @@ class PrefectStack:
         status, payload = http(self.api + path, self.auth, body)
         assert status in (200, 201), (path, status)
         return payload
+
+    def deactivate_schedules(self) -> None:
+        """The tests start every run themselves: a drift scan falling due mid-test would share the
+        state dir with the runs under test. (Deactivating also deletes the future scheduled runs.)"""
+        for deployment in self.post("/deployments/filter", {}):
+            for schedule in deployment["schedules"]:
+                status, _ = http(f"{self.api}/deployments/{deployment['id']}/schedules/{schedule['id']}", self.auth,
+                                 {"active": False}, method="PATCH")
+                assert status == 204, (deployment["name"], status)
 
     def prefect(self, *args: str, timeout: int = 180) -> str:
         out = subprocess.run([PREFECT, *args], env=self.client_env, cwd=self.root, capture_output=True, text=True,
@@ -168,6 +178,7 @@ def prefect_stack(root: Path, base: Path) -> Iterator[PrefectStack]:
         stack = PrefectStack(root, base, port, auth, client_env, health_port, metrics_dir, log_dir)
         stack.prefect("work-pool", "create", "cert-process", "--type", "process")
         stack.prefect("--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--all", timeout=300)
+        stack.deactivate_schedules()
         with open(log_dir / "worker.log", "wb") as worker_log:
             stack.worker = subprocess.Popen(
                 [PREFECT, "worker", "start", "--pool", "cert-process", "--type", "process", "--with-healthcheck"],

@@ -63,7 +63,7 @@ def test_deploy_all_registers_every_deployment_of_prefect_yaml(deployments, spec
     assert drift["work_pool_name"] == "cert-process" and drift["parameters"] == {"deep": False}
     assert drift["parameter_openapi_schema"]["properties"]["deep"]["type"] == "boolean"
     assert drift["parameter_openapi_schema"]["properties"]["deep"]["description"]
-    assert [s["schedule"]["cron"] for s in drift["schedules"]] == ["*/10 * * * *"]
+    assert [s["schedule"]["cron"] for s in drift["schedules"]] == ["*/10 * * * *"]  # (deactivated by the stack)
     assert not deployments[("route-scenarios", "on-demand")]["schedules"]
     # no pull steps in the file: the worker runs the flows from this checkout
     assert drift["pull_steps"] == [{"prefect.deployments.steps.set_working_directory": {"directory": str(repo_root)}}]
@@ -153,7 +153,6 @@ def test_from_the_ui_a_custom_deep_drift_scan_runs_to_completion(stack, deployme
             before = {r["id"] for r in stack.runs_of("drift-scan")}
             page.get_by_role("button", name="Submit").click()
             # the UI returns to the deployment page; the new run is the one this form created
-            # (a scheduled every-10-min run may start meanwhile: it has deep=false)
             new = wait_until(lambda: [r for r in stack.runs_of("drift-scan") if r["id"] not in before
                                       and r["deployment_id"] == deployment["id"] and r["parameters"].get("deep")],
                              30, "the run submitted from the UI")
