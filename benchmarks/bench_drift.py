@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import resource
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import _common  # noqa: F401  (puts the repo on sys.path)
+import _common  # puts the repo on sys.path
 
 FILES, REPEATS = 10_000, 5
 HISTORY_ROWS, QUALITY_REPEATS = 1_000_000, 3
@@ -98,7 +97,7 @@ def write_history(results: Path, rows: int) -> None:
 
 
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return _common.peak_rss_mb()
 
 
 def quality_worker(results: str, only_import: bool, out) -> None:

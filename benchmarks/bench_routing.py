@@ -12,7 +12,7 @@ here, serves every flow process, so server start-up is excluded.
 Last line: {"scenarios", "repeats", "flow_s_median", "loop_s_median", "flow_over_loop" (ratio of the
 medians), "flow_over_loop_best", "flow_peak_rss_mb", "loop_peak_rss_mb", "routing_us_per_scenario",
 "peak_rss_mb_at": {N: {"flow", "loop"}}}. Targets (issue 7): flow_over_loop <= 1.2 at 100,000 and
-<= 1.5 at 10,000 (median of 5). Peak RSS is ru_maxrss of the side's process (the API server apart).
+<= 1.5 at 10,000 (median of 5). Peak RSS is VmHWM of the side's process (the API server apart).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import socket
 import statistics
 import subprocess
@@ -29,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import emit, setup
+from _common import emit, peak_rss_mb, setup
 
 tmp = setup()
 
@@ -84,7 +83,7 @@ def side(name: str, path: str, warm: str, repeats: int, chunk_size: int, out: Pa
         started = time.perf_counter()
         routed = run(i)
         times.append(time.perf_counter() - started)
-    return {"times": times, "routed": routed, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"times": times, "routed": routed, "peak_rss_mb": peak_rss_mb()}
 
 
 def run_side(name: str, path: Path, warm: Path, repeats: int, chunk_size: int, api_url: str, tag: str) -> dict:
