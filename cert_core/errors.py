@@ -66,12 +66,15 @@ class CertError(Exception):
         retry_after: float | None = None,
         context: dict[str, Any] | None = None,
     ) -> None:
+        from .secrets import scrub, scrub_value  # every error message leaves the process: no key in it
+
+        message = scrub(message)
         super().__init__(message)
         self.message = message
         self.error_type = error_type or type(self).__name__
         self.recoverable = self.recoverable_default if recoverable is None else recoverable
         self.retry_after = retry_after
-        self.context = dict(context or {})
+        self.context = scrub_value(dict(context or {}))
 
     def to_dict(self) -> dict[str, Any]:
         return {

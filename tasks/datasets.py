@@ -7,6 +7,7 @@ from prefect.cache_policies import NONE
 from prefect.tasks import exponential_backoff
 
 from cert_core.io import WrittenPart, write_dataset
+from cert_core.secrets import scrub_value
 from tasks.retry import retry_only_recoverable
 
 
@@ -18,4 +19,5 @@ from tasks.retry import retry_only_recoverable
     retry_condition_fn=retry_only_recoverable,
 )
 def write_dataset_task(dataset: str, rows: list[dict], results_dir: str, run_id: str) -> WrittenPart:
-    return write_dataset(dataset, rows, results_dir, run_id)
+    # the one scrub, at the last boundary before disk: no string cell carries a fragment of a key
+    return write_dataset(dataset, [scrub_value(row) for row in rows], results_dir, run_id)
