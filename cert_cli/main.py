@@ -13,6 +13,7 @@ from .commands.metrics import metrics_group
 from .commands.overlays import overlays
 from .commands.route import route
 from .commands.trajectory import trajectory_group
+from .commands.tripwire import tripwire_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,6 +35,7 @@ cli.add_command(overlays)
 cli.add_command(route)
 cli.add_command(setup_limits)
 cli.add_command(trajectory_group)
+cli.add_command(tripwire_group)
 
 
 def main() -> None:

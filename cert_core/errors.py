@@ -9,7 +9,8 @@ exceptions are mapped at the boundary with ``raise CertSubclass(...) from exc``.
     ├── ConfigError                a config file is malformed or a value is out of range
     ├── ResourceError              a model, client or file could not be used
     │   ├── ResourceLoadError      a model or file could not be found or loaded
-    │   └── GPUOutOfMemoryError    CUDA ran out of memory; the caller may fall back to CPU
+    │   ├── GPUOutOfMemoryError    CUDA ran out of memory; the caller may fall back to CPU
+    │   └── CorruptStateError      a state file does not parse or has wrong types; fail closed
     ├── NeedsKeyError              a backend needs an API key that is not set
     ├── CircuitBreakerOpen         a breaker is open; fail fast, never retried
     ├── LLMError                   an LLM call failed after its retries
@@ -28,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CorruptStateError",
     "StopRequested",
     "BudgetExceeded",
     "CertError",
@@ -120,6 +122,12 @@ class ResourceLoadError(ResourceError):
 
 class GPUOutOfMemoryError(ResourceError):
     pass
+
+
+class CorruptStateError(ResourceError):
+    """A state file does not parse or fails its typed model; callers fail closed until it is reset."""
+
+    recoverable_default = False
 
 
 class NeedsKeyError(CertError):
