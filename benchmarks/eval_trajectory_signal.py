@@ -41,10 +41,10 @@ def main() -> None:
     if calibration_file is None and scoring.model not in scoring.thresholds:
         calibration_file = str(PROJECT_ROOT / "data/trajectories/calibration_good.jsonl")
     if calibration_file is not None:
-        good = read_chains(calibration_file, scoring.max_chain_length).chains
+        good = read_chains(calibration_file, scoring.max_chain_length, config.input_limits.max_chain_bytes).chains
         thresholds = analyzer.calibrate(good, calibration_file)
         scoring = scoring.model_copy(update={"thresholds": {**scoring.thresholds, scoring.model: thresholds}})
-    chain_file = read_chains(args.chains, scoring.max_chain_length)
+    chain_file = read_chains(args.chains, scoring.max_chain_length, config.input_limits.max_chain_bytes)
     labels = {c.chain_id: c.bad_step for c in chain_file.chains}
     kinds = {}
     for line in Path(args.chains).read_text(encoding="utf-8").splitlines():

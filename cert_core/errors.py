@@ -21,6 +21,7 @@ exceptions are mapped at the boundary with ``raise CertSubclass(...) from exc``.
     │   ├── ConnectionDropped      the connection broke before a response
     │   └── MalformedResponse      the response body could not be parsed
     ├── TimeoutExceeded            a batch or step ran past its time limit
+    ├── ValidationFailed           `cert validate`: the config or the routing smoke run failed
     └── StopRequested              the run was asked to stop (SIGTERM, Ctrl-C); never retried
 """
 
@@ -48,6 +49,7 @@ __all__ = [
     "ResourceLoadError",
     "ServerError",
     "TimeoutExceeded",
+    "ValidationFailed",
 ]
 
 
@@ -168,6 +170,10 @@ class MalformedResponse(LLMError):
 
 class TimeoutExceeded(CertError):
     recoverable_default = True
+
+
+class ValidationFailed(CertError):
+    """The project validation (config plus a routing smoke run on the sample) found problems."""
 
 
 class StopRequested(CertError):

@@ -141,16 +141,20 @@ def gather_chunks(
     *,
     runner: TaskRunner | None = None,
     on_failure: Callable[[Sequence[Any], BaseException], R] | None = None,
+    progress: Progress | None = None,
     **shared: Any,
 ) -> list[R]:
     """One task run per chunk (``task(chunk=..., **shared)``), on ``runner`` (default: the flow's).
 
     Results come back in chunk order; a progress artifact advances as chunks finish, in whatever
     order they finish. A chunk whose task failed gives ``on_failure(chunk, error)`` when given,
-    else the flow fails with that error.
+    else the flow fails with that error. A streamed flow passes its own ``progress`` (and
+    advances it itself) instead of one per call.
     """
     logger = get_run_logger()
-    progress = Progress(progress_key, f"{len(chunks)} chunks of {task.name}", len(chunks))
+    own_progress = progress is None
+    if progress is None:
+        progress = Progress(progress_key, f"{len(chunks)} chunks of {task.name}", len(chunks))
     # quote(): Prefect does not walk bulk data for dependency tracking (10k rows cost ~30 s). Only
     # in-process: Dask rebuilds a quote (a namedtuple) and the dataclasses inside it as plain tuples.
     in_process = runner is None or isinstance(runner, ThreadPoolTaskRunner)
@@ -166,8 +170,9 @@ def gather_chunks(
         else:
             outcome = future.result(raise_on_failure=False)
             results[i] = on_failure(chunks[i], outcome) if isinstance(outcome, BaseException) else outcome
-        progress.advance(done)
+        if own_progress:
+            progress.advance(done)
         logger.info("%s: chunk %d/%d done (%d items)", task.name, done, len(chunks), len(chunks[i]))
-    if not chunks:
+    if not chunks and own_progress:
         progress.advance(progress.total)
     return results

@@ -138,7 +138,18 @@ def coordination_baseline(
     env: str | None = None,
     config_dir: str | None = None,
 ) -> CoordinationRunResult:
-    """N independent agents per task, each answer judged (cached), and the majority-vote control."""
+    """N independent agents per task, each answer judged (cached), and the majority-vote control.
+
+    Args:
+        tasks_path: JSONL file of coordination tasks, relative to the project root or absolute.
+        num_agents: Agents per task.
+        backend: LLM backend: auto (anthropic if ANTHROPIC_API_KEY is set, else a configured local model, else simulated), anthropic, local or simulated.
+        judge: Who scores answers: llm, reference, or auto (reference on local and simulated backends, llm on anthropic).
+        force_refresh: Recompute the cached baseline instead of reading Prefect's cache.
+        results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
+        config_dir: Folder of the YAML configs; empty uses configs/fusion.
+    """
     return _run(tasks_path, num_agents, "vote", 1, backend, judge, force_refresh, results_dir, env, config_dir)
 
 
@@ -156,5 +167,18 @@ def coordinated_run(
     config_dir: str | None = None,
 ) -> CoordinationRunResult:
     """One or more strategies ("debate", "sequential,parallel", "all") next to the vote control, each
-    against the baseline from the cache (or computed): gamma, omega, gain_over_vote, consensus_rate."""
+    against the baseline from the cache (or computed): gamma, omega, gain_over_vote, consensus_rate.
+
+    Args:
+        tasks_path: JSONL file of coordination tasks, relative to the project root or absolute.
+        num_agents: Agents per task.
+        strategy: sequential, parallel, debate, a comma list of them, or all.
+        rounds: Debate rounds.
+        backend: LLM backend: auto (anthropic if ANTHROPIC_API_KEY is set, else a configured local model, else simulated), anthropic, local or simulated.
+        judge: Who scores answers: llm, reference, or auto (reference on local and simulated backends, llm on anthropic).
+        force_refresh: Recompute the cached baseline instead of reading Prefect's cache.
+        results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
+        config_dir: Folder of the YAML configs; empty uses configs/fusion.
+    """
     return _run(tasks_path, num_agents, strategy, rounds, backend, judge, force_refresh, results_dir, env, config_dir)

@@ -23,7 +23,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -32,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 
 from ..errors import InvalidInputError, ResourceError
+from ..io.private import touch_private
 from ..observability import get_logger
 
 log = get_logger(__name__)
@@ -140,7 +140,7 @@ class BudgetLedger:
         self._is_sqlite = parsed.get_backend_name() == "sqlite"
         if self._is_sqlite and parsed.database and parsed.database != ":memory:":
             try:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                touch_private(parsed.database)  # 0600 in a 0700 folder before SQLite creates it
             except OSError as exc:
                 raise ResourceError(
                     f"budget ledger at {self.url_for_messages}: cannot create its folder ({exc.strerror or exc}); "

@@ -22,6 +22,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from ..errors import CorruptStateError, ResourceError
+from ..io.private import ensure_private_dir
 from ..observability import get_logger
 
 log = get_logger(__name__)
@@ -43,7 +44,7 @@ class JsonStateFile:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(self.path.parent)  # the state dir: readable by its owner only
             with self._lock:
                 yield
         except Timeout as exc:  # before OSError: filelock's Timeout is a TimeoutError

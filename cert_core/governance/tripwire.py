@@ -299,6 +299,26 @@ class BudgetTripwire:
             state_problem=problem,
         )
 
+    def force_downgrade(self, reason: str) -> bool:
+        """Switch the downgrade on from outside the budget checks (a critical drift event). It lifts
+        by the usual recovery rules or `reset_downgrade()`. Returns whether it was already on."""
+        now = self._now()
+        was: dict[str, bool] = {}
+
+        def apply(state: dict[str, Any] | None) -> dict[str, Any]:
+            state = _normalise(state)
+            was["active"] = state["downgrade_active"]
+            if not state["downgrade_active"]:
+                state.update(downgrade_active=True, downgrade_reason=reason, downgrade_since=now.isoformat(),
+                             consecutive_normal=0)
+            return state
+
+        self._store.update(apply)
+        METRICS.tripwire_active.set(1)
+        if not was["active"]:
+            log.warning("budget tripwire downgrade activated", extra={"reason": reason})
+        return was["active"]
+
     def reset_downgrade(self) -> ResetResult:
         """Lift the downgrade by hand; a corrupt state file is moved aside and replaced by a fresh one."""
         was: dict[str, bool] = {}

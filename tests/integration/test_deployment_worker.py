@@ -49,9 +49,9 @@ def test_deployment_runs_on_a_process_worker(tmp_path, repo_root):
                 assert time.monotonic() < deadline, "Prefect server did not start"
                 time.sleep(1)
         _run(["work-pool", "create", "cert-process", "--type", "process"], env, repo_root)
-        _run(["--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "hourly-routing"], env, repo_root)
+        _run(["--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "route-scenarios/on-demand"], env, repo_root)
         out_dir = tmp_path / "out"
-        _run(["deployment", "run", "route-scenarios/hourly-routing", "-p", f"results_dir={out_dir}"], env, repo_root)
+        _run(["deployment", "run", "route-scenarios/on-demand", "-p", f"results_dir={out_dir}"], env, repo_root)
         _run(["worker", "start", "--pool", "cert-process", "--run-once"], env, repo_root, timeout=300)
 
         decisions = pd.read_parquet(out_dir / "routing_decisions")
