@@ -32,8 +32,8 @@ def write_dataset_task(dataset: str, rows: list[dict], results_dir: str, run_id:
 )
 def write_datasets_task(rows_by_dataset: dict[str, list[dict]], results_dir: str, run_id: str) -> list[WrittenPart]:
     """Validate every dataset, then publish them all, or none when one fails."""
-    return write_datasets({name: [scrub_value(row) for row in rows] for name, rows in rows_by_dataset.items()},
-                          results_dir, run_id)
+    return write_datasets({name: [scrub_value(row) for row in rows] if isinstance(rows, list) else rows
+                           for name, rows in rows_by_dataset.items()}, results_dir, run_id)
 
 
 @task(name="publish-datasets", cache_policy=NONE)
