@@ -12,10 +12,10 @@ from pathlib import Path
 
 from .config import CertConfig, load_config
 from .errors import CertError
-from .io.scenario_source import read_scenario_batch
+from .io.ids import SeenIds
+from .io.scenario_source import read_scenario_rows
 from .paths import project_path
-from .routing import validate_scenarios
-from .routing.router import RuntimeRouter, route_chunk
+from .routing.router import RuntimeRouter, drop_duplicates, route_chunk
 
 __all__ = ["DEFAULT_SAMPLE", "ProjectValidation", "check_project", "validate_project"]
 
@@ -46,10 +46,9 @@ def check_project(config: CertConfig, scenarios_path: str = DEFAULT_SAMPLE,
     problems: list[str] = []
     read = routed = rejected = 0
     try:
-        batch = read_scenario_batch(project_path(scenarios_path))
-        checked = validate_scenarios(batch.rows, list(config.scenario_profiles.categories))
-        decisions = route_chunk(RuntimeRouter.from_config(config), [row.scenario for row in checked.valid]).decisions
-        read, routed, rejected = len(batch.rows), len(decisions), len(checked.rejects)
+        rows = read_scenario_rows(project_path(scenarios_path), config.input_limits)
+        chunk = drop_duplicates(route_chunk(RuntimeRouter.from_config(config), rows), SeenIds())
+        read, routed, rejected = len(rows), len(chunk.pairs), len(chunk.rejects)
         if routed == 0:
             problems.append(f"the routing smoke run routed none of the {read} scenarios in {scenarios_path}")
     except CertError as exc:
