@@ -202,3 +202,30 @@ def test_kill_9_on_the_ephemeral_api_leaves_nothing_running_or_held(workspace):
 def test_kill_9_on_a_prefect_server_frees_the_slots_within_the_lease(workspace, prefect_server):
     tmp_path, _, _, env = workspace
     kill_then_recover(workspace, {**env, "PREFECT_API_URL": prefect_server}, recover_within_s=HANG_S)
+
+
+def test_sigterm_stops_new_calls_and_writes_the_rows_done(workspace):
+    tmp_path, configs, _, env = workspace
+    scenarios = tmp_path / "many.jsonl"
+    scenarios.write_text("".join(json.dumps({
+        "id": f"t{i}", "category": "financial_operations", "complexity": 0.2, "description": "refund rollback",
+        "prompt": f"case {i}"}) + "\n" for i in range(40)))
+    with FakeMessagesAPI(latency_s=2.0) as api:
+        run = cert_fuse({**env, "ANTHROPIC_BASE_URL": api.base_url}, configs, scenarios, tmp_path / "out",
+                        tmp_path / "term.log")
+        deadline = time.monotonic() + 240
+        while api.requests_seen < 4 and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        run.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        run.wait(120)
+        stop_s = time.monotonic() - signalled
+        made = api.requests_seen
+    output = (tmp_path / "term.log").read_text()
+    assert run.returncode == 130 and "stop requested (SIGTERM)" in output, output[-3000:]
+    runs = pd.read_parquet(tmp_path / "out" / "fusion_runs")
+    assert len(runs) == 40 and runs["scenario_id"].is_unique  # every row written, done or not
+    done = runs[runs["status"] == "ok"]
+    assert len(done) == made and len(done) < 40  # the calls in flight finished, no new one started
+    assert set(runs.loc[runs["status"] != "ok", "error_type"]) == {"StopRequested"}
+    print("sigterm figures:", json.dumps({"exit_after_sigterm_s": round(stop_s, 2), "rows_done": len(done)}))
