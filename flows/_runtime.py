@@ -4,7 +4,7 @@
         chunks = chunked(items, size)
         with make_task_runner(task_runner, dask_address, workers) as runner:  # a flow parameter picks it
             results = gather_chunks(X_chunk_task, chunks, "x-progress", runner=runner, config=run.config)
-        write_dataset_task.submit(...) per dataset, then publish_X_summary_task(...)
+        write_datasets_task({dataset: rows, ...}) (published together), then publish_X_summary_task(...)
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from tasks.coordination import (
     publish_coordination_summary_task,
     strategy_task,
 )
-from tasks.datasets import write_dataset_task
+from tasks.datasets import write_datasets_task
 from tasks.fusion import ensure_llm_limits_task
 
 from ._runtime import Progress, flow_context
@@ -112,10 +112,10 @@ def _run(tasks_path: str, num_agents: int, strategy: str | list[str], rounds: in
                         plan.backend_reason, plan.judge, ", ".join(plan.strategies))
         outcomes = _measure(plan, config, run.run_id, backend, judge, force_refresh)
         rows = build_rows_task(quote(outcomes), quote(plan), config, run.run_id)
-        runs = write_dataset_task.submit("coordination_runs", quote(rows.coordination_runs), run.results_dir,
-                                         run.run_id)
-        calls = write_dataset_task.submit("agent_responses", quote(rows.agent_responses), run.results_dir, run.run_id)
-        paths = [str(runs.result().path), str(calls.result().path)]
+        # both datasets publish together, or neither
+        written = write_datasets_task(quote({"coordination_runs": rows.coordination_runs,
+                                             "agent_responses": rows.agent_responses}), run.results_dir, run.run_id)
+        paths = [str(part.path) for part in written]
         publish_coordination_summary_task(quote(rows), quote(plan), paths)
     by_status: dict[str, int] = {}
     for row in rows.coordination_runs:

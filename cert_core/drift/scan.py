@@ -33,7 +33,7 @@ _CONFIG_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True)
 class FileScan:
-    entries: dict[str, FileEntry]  # the next baseline
+    manifest: Manifest  # the next baseline
     changes: tuple[FileChange, ...]  # changes and problems, in path order
     param_changes: tuple[ParamChange, ...]
     files_scanned: int
@@ -68,38 +68,44 @@ def _walk(selector: FileSelector, watch: WatchRoot, base: Path, boundary: str, p
     while stack:
         folder, rel_folder, depth = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            listing = os.scandir(folder)
         except OSError as exc:
             key = prefix + rel_folder
             problems[key] = FileChange(key, ChangeType.UNREADABLE, detail=f"folder cannot be listed: {exc.strerror}")
             continue
-        for entry in entries:
-            rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
-            key = prefix + rel
-            if entry.is_symlink():
-                target = os.path.realpath(entry.path)
-                if os.path.isdir(entry.path):
-                    if not _inside(target, boundary) and not selector.excluded_dir(rel):
-                        problems[key] = FileChange(key, ChangeType.SYMLINK_OUTSIDE_ROOT,
-                                                   detail=f"symlinked folder points outside the root; not followed")
-                    continue  # symlinked folders are never walked
-                if not selector.selected(watch, rel):
-                    continue
-                if not os.path.exists(entry.path):
-                    problems[key] = FileChange(key, ChangeType.UNREADABLE, detail="broken symlink")
-                elif not _inside(target, boundary):
-                    problems[key] = FileChange(key, ChangeType.SYMLINK_OUTSIDE_ROOT,
-                                               detail="symlink points outside the root; not followed")
-                else:
-                    found[key] = entry.path
-            elif entry.is_dir(follow_symlinks=False):
-                if (watch.max_depth is None or depth < watch.max_depth) and not selector.excluded_dir(rel):
-                    stack.append((entry.path, rel, depth + 1))
-            elif selector.selected(watch, rel):
-                if entry.is_file(follow_symlinks=False):
-                    found[key] = entry.path
-                else:
-                    problems[key] = FileChange(key, ChangeType.UNREADABLE, detail="not a regular file")
+        with listing:
+            for entry in listing:  # one entry at a time: no list of 10,000 objects for the collector
+                _visit(selector, watch, boundary, prefix, entry, rel_folder, depth, stack, found, problems)
+
+
+def _visit(selector: FileSelector, watch: WatchRoot, boundary: str, prefix: str, entry: os.DirEntry,
+           rel_folder: str, depth: int, stack: list, found: dict[str, str], problems: dict[str, FileChange]) -> None:
+    rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+    key = prefix + rel
+    if entry.is_symlink():
+        target = os.path.realpath(entry.path)
+        if os.path.isdir(entry.path):
+            if not _inside(target, boundary) and not selector.excluded_dir(rel):
+                problems[key] = FileChange(key, ChangeType.SYMLINK_OUTSIDE_ROOT,
+                                           detail="symlinked folder points outside the root; not followed")
+            return  # symlinked folders are never walked
+        if not selector.selected(watch, rel, entry.name):
+            return
+        if not os.path.exists(entry.path):
+            problems[key] = FileChange(key, ChangeType.UNREADABLE, detail="broken symlink")
+        elif not _inside(target, boundary):
+            problems[key] = FileChange(key, ChangeType.SYMLINK_OUTSIDE_ROOT,
+                                       detail="symlink points outside the root; not followed")
+        else:
+            found[key] = entry.path
+    elif entry.is_dir(follow_symlinks=False):
+        if (watch.max_depth is None or depth < watch.max_depth) and not selector.excluded_dir(rel):
+            stack.append((entry.path, rel, depth + 1))
+    elif selector.selected(watch, rel, entry.name):
+        if entry.is_file(follow_symlinks=False):
+            found[key] = entry.path
+        else:
+            problems[key] = FileChange(key, ChangeType.UNREADABLE, detail="not a regular file")
 
 
 @dataclass(frozen=True)
@@ -158,47 +164,55 @@ def scan_files(
 ) -> FileScan:
     """Compare ``found`` with ``baseline`` (None: build a baseline, report nothing but problems)."""
     versions = [(re.compile(v.pattern), v.group) for v in thresholds.version_change_patterns]
-    old = baseline.files if baseline else {}
-    entries: dict[str, FileEntry] = {}
+    old = baseline if baseline is not None else Manifest()
+    index, sizes, mtimes, inodes = old.index, old.sizes, old.mtimes, old.inodes
+    nxt = Manifest()
+    unchanged: list[int] = []  # rows copied column-wise at the end
     changes: list[FileChange] = list(problems)
     params: list[ParamChange] = []
     hashed = 0
     for key, path in found.items():  # the hot loop of an incremental scan: one stat per file
-        prev = old.get(key)
+        i = index.get(key)
         try:
             st = os.stat(path)
-            if prev is not None and not deep and prev.same_stat(st.st_size, st.st_mtime_ns, st.st_ino):
-                entries[key] = prev
+            if (i is not None and not deep and sizes[i] == st.st_size and mtimes[i] == st.st_mtime_ns
+                    and inodes[i] == st.st_ino):
+                unchanged.append(i)
                 continue
             read = _read(path, st, key, monitoring, versions)
         except OSError as exc:
             changes.append(FileChange(key, ChangeType.UNREADABLE, detail=f"cannot be read: {exc.strerror or exc}"))
-            if prev is not None:
-                entries[key] = prev  # unknown is not deleted
+            if i is not None:
+                unchanged.append(i)  # unknown is not deleted
             continue
         hashed += 1
         entry = read.entry
+        prev = old.entry(key)
         if read.corrupt_state:
             changes.append(FileChange(key, ChangeType.STATE_CORRUPT, prev.sha256 if prev else None, entry.sha256,
                                       detail=read.corrupt_state))
         if baseline is None:
-            entries[key] = entry
+            nxt.add(key, entry)
             continue
         if prev is None:
             changes.append(FileChange(key, ChangeType.ADDED, None, entry.sha256, *_version_pair(None, entry)))
+        elif prev.sha256 != entry.sha256 and key.startswith(STATE_DIR_PREFIX):
+            pass  # state files change as the system runs: only corruption (above) is drift
         elif prev.sha256 != entry.sha256:
             old_version, new_version = _version_pair(prev, entry)
             if prev.params is not None and entry.params is not None:
                 moved, kept = diff_params(key, prev.params, entry.params, thresholds.config_change_thresholds)
                 entry = entry._replace(params=kept)
                 if not moved and old_version == new_version:
-                    entries[key] = entry  # every parameter within tolerance: not drift
+                    nxt.add(key, entry)  # every parameter within tolerance: not drift
                     continue
                 params.extend(moved)
             changes.append(FileChange(key, ChangeType.MODIFIED, prev.sha256, entry.sha256, old_version, new_version))
-        entries[key] = entry
+        nxt.add(key, entry)
+    nxt.take_rows(old, unchanged)
     problem_keys = {c.file_path for c in changes if c.is_problem}
-    for key in sorted(set(old) - set(found) - problem_keys):
-        changes.append(FileChange(key, ChangeType.DELETED, old[key].sha256, None, *_version_pair(old[key], None)))
+    for key in sorted(set(index) - set(found) - problem_keys):
+        gone = old.entry(key)
+        changes.append(FileChange(key, ChangeType.DELETED, gone.sha256, None, *_version_pair(gone, None)))
     changes.sort(key=lambda c: c.file_path)
-    return FileScan(entries, tuple(changes), tuple(params), len(found), hashed)
+    return FileScan(nxt, tuple(changes), tuple(params), len(found), hashed)

@@ -41,11 +41,11 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z")
 
 
-def rules_regex(rules: list[str]) -> re.Pattern[str] | None:
-    """One regex for a list of rules, each matching the path's last parts (a name rule: the file name)."""
+def rules_regex(rules: list[str], *, names: bool = False) -> re.Pattern[str] | None:
+    """One regex for a list of rules, each matching a path's last parts (``names``: a bare file name)."""
     if not rules:
         return None
-    return re.compile("(?:.*/)?(?:" + "|".join(glob_regex(r).pattern for r in rules) + ")")
+    return re.compile(("" if names else "(?:.*/)?") + "(?:" + "|".join(glob_regex(r).pattern for r in rules) + ")")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class WatchRoot:
     in_state_dir: bool
     base: str  # relative folder to walk ("" = the base itself)
     max_depth: int | None  # folders below the base a pattern without ** can reach
+    regex: re.Pattern[str]
 
 
 class FileSelector:
@@ -71,22 +72,34 @@ class FileSelector:
                     break
                 fixed.append(part)
             depth = None if "**" in pattern else len(parts) - 1 - len(fixed)
-            self.roots.append(WatchRoot(pattern, in_state, "/".join(fixed), depth))
-        self._include = rules_regex([r.pattern for r in monitoring.inclusion_rules])
-        self._exclude = rules_regex([r.pattern for r in monitoring.exclusion_rules])
-        self._exclude_dirs = rules_regex([r.pattern for r in monitoring.exclusion_rules if r.pattern.endswith("/**")])
-
-    def excluded(self, relpath: str) -> bool:
-        return bool(self._exclude and self._exclude.match(relpath))
+            self.roots.append(WatchRoot(pattern, in_state, "/".join(fixed), depth, glob_regex(pattern)))
+        include = [r.pattern for r in monitoring.inclusion_rules]
+        exclude = [r.pattern for r in monitoring.exclusion_rules]
+        # Rules without '/' look at the file name only, all in one match: included and not excluded.
+        include_names = [r for r in include if "/" not in r]
+        exclude_names = [r for r in exclude if "/" not in r]
+        not_excluded = f"(?!(?:{'|'.join(glob_regex(r).pattern for r in exclude_names)}))" if exclude_names else ""
+        any_name = "[^/]*\\Z" if not include else "(?!)"  # no inclusion rules: every name is in
+        names = "|".join(glob_regex(r).pattern for r in include_names) or any_name
+        self._name_ok = re.compile(not_excluded + "(?:" + names + ")")
+        self._exclude_names = rules_regex(exclude_names, names=True)
+        self._include_paths = rules_regex([r for r in include if "/" in r])
+        self._exclude_paths = rules_regex([r for r in exclude if "/" in r])
+        self._exclude_dirs = rules_regex([r for r in exclude if r.endswith("/**")])
 
     def excluded_dir(self, relpath: str) -> bool:
         """A folder whose every file would be excluded ("name/**") is not walked at all."""
         return bool(self._exclude_dirs and self._exclude_dirs.match(relpath + "/x"))
 
-    def selected(self, root: WatchRoot, relpath: str) -> bool:
-        """``relpath`` is relative to the root's base (project or state dir)."""
-        if not glob_regex(root.pattern).match(relpath):
+    def selected(self, root: WatchRoot, relpath: str, name: str | None = None) -> bool:
+        """``relpath`` is relative to the root's base (project or state dir); ``name`` its last part."""
+        if not root.regex.match(relpath):
             return False
-        if self._include and not self._include.match(relpath):
-            return False
-        return not self.excluded(relpath)
+        name = name if name is not None else relpath.rsplit("/", 1)[-1]
+        if not self._name_ok.match(name):
+            # not included by name, or excluded by name; a path inclusion rescues only the former
+            if not (self._include_paths and self._include_paths.match(relpath)):
+                return False
+            if self._exclude_names and self._exclude_names.match(name):
+                return False
+        return not (self._exclude_paths and self._exclude_paths.match(relpath))

@@ -26,7 +26,7 @@ from ..paths import PROJECT_ROOT
 from ..statuses import ChangeType
 from .actions import ActionContext, ActionReport, execute_drift_actions
 from .classify import classify, drift_facts
-from .manifest import Manifest, ManifestState, ManifestStore
+from .manifest import ManifestState, ManifestStore
 from .scan import FileScan, discover, scan_files
 from .selection import FileSelector
 from .types import DriftEvent, FileChange, QualityCheck
@@ -125,7 +125,9 @@ class DriftWatchdog:
 
     def commit(self, outcome: ScanOutcome) -> None:
         """Save the scan's view of the files as the new baseline (0600, atomically)."""
-        self.store.save(Manifest(outcome.scan.entries, time.time()))
+        manifest = outcome.scan.manifest
+        manifest.created_at = time.time()
+        self.store.save(manifest)
 
     def execute_drift_actions(self, event: DriftEvent, context: ActionContext | None = None) -> ActionReport:
         """The policy's automatic actions due at the event's level (manual ones are only listed)."""

@@ -107,7 +107,7 @@ def _parquet_groups(path: Path, source: str, limits: InputLimits) -> Iterator[Sc
             yield ScenarioGroup([_item_row(source, number + i, item) for i, item in enumerate(items, start=1)],
                                 min(1.0, (number + len(items)) / total))
             number += len(items)
-    except (pa.ArrowException, OSError) as exc:
+    except (pa.ArrowException, OSError, ValueError, TypeError) as exc:  # ArrowInvalid is a ValueError too
         raise InvalidInputError(f"{path} is not a readable Parquet file: {exc}"[:500]) from exc
 
 

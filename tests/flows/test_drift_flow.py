@@ -91,3 +91,17 @@ def test_validate_project_flow_fails_with_what_to_fix(tmp_path):
 
     with pytest.raises(ValidationFailed, match="routing smoke run"):
         validate_project(scenarios_path=str(tmp_path / "missing.jsonl"))
+
+
+def test_cert_drift_and_validate_exit_codes(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from cert_cli.main import cli
+
+    monkeypatch.setenv("CERT_STATE_DIR", str(tmp_path / "state"))
+    result = CliRunner().invoke(cli, ["drift", "--results-dir", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert "baseline created" in result.output and "severity: none" in result.output
+    result = CliRunner().invoke(cli, ["validate", "--scenarios", str(tmp_path / "missing.jsonl")])
+    assert result.exit_code == 1, result.output
+    assert "error: ValidationFailed:" in result.output and "Traceback" not in result.output

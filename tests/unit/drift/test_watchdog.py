@@ -24,8 +24,8 @@ def test_first_scan_creates_the_baseline_and_says_so(watchdog, state_dir):
     assert "baseline created with 5 files" in event.message
     assert event.files_scanned == 5  # 2 yaml, 1 overlay, 2 py; not the .pyc, notes.md
     manifest = json.loads(watchdog.store.path.read_text())
-    assert "cert_core/engine.py" in manifest["files"]
-    assert not any("__pycache__" in key for key in manifest["files"])
+    assert "cert_core/engine.py" in manifest["keys"]
+    assert not any("__pycache__" in key for key in manifest["keys"])
     assert _mode(watchdog.store.path) == 0o600
     assert _mode(watchdog.store.folder) == 0o700
 
@@ -113,6 +113,8 @@ def test_corrupt_tripwire_state_file_is_critical(watchdog, state_dir):
     state_dir.mkdir(parents=True, exist_ok=True)
     tripwire.write_text('{"downgrade_active": false}')
     watchdog.run_drift_check()
+    tripwire.write_text('{"downgrade_active": true, "consecutive_breaches": 3}')
+    assert watchdog.run_drift_check().severity is None  # state changes as the system runs: not drift
     tripwire.write_text('{"downgrade_active": fal')
     event = watchdog.run_drift_check()
     assert event.severity is DriftSeverity.CRITICAL
@@ -175,8 +177,8 @@ def test_unreadable_files_and_symlinks_out_of_the_root_are_reported_not_followed
     }
     assert "files_unreadable" in event.facts and event.severity is DriftSeverity.LOW
     manifest = json.loads(watchdog.store.path.read_text())
-    assert "flows/a_flow.py" in manifest["files"]  # kept, not deleted
-    assert not any(k.startswith("cert_core/l") for k in manifest["files"])
+    assert "flows/a_flow.py" in manifest["keys"]  # kept, not deleted
+    assert not any(k.startswith("cert_core/l") for k in manifest["keys"])
 
 
 def test_a_symlink_inside_the_root_is_watched(watchdog, project):

@@ -162,3 +162,22 @@ def test_a_failed_run_publishes_no_part(tmp_path):
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
     written = write_datasets({"scenario_rejects": good}, tmp_path, "run3")
     assert [w.rows for w in written] == [1] and read_dataset("scenario_rejects", tmp_path).num_rows == 1
+
+
+def test_fusion_reads_scenarios_through_the_same_bounded_path(tmp_path):
+    """`cert fuse` loads its scenarios with load_scenarios_task: a 100k-deep line, a line over the
+    limit and a NUL id are reject rows, not a RecursionError or a database error."""
+    from cert_core.config import load_config
+    from tasks.routing import load_scenarios_task
+
+    config = load_config()
+    config = config.model_copy(update={"input_limits": InputLimits(max_line_bytes=300_000)})
+    path = tmp_path / "s.jsonl"
+    ok = {"category": "security_operations", "complexity": 0.3}
+    path.write_bytes(b"[" * 100_000 + b"]" * 100_000 + b"\n" + b'{"id": "' + b"z" * 400_000 + b'"}\n'
+                     + json.dumps({"id": "n\x00", **ok}).encode() + b"\n" + json.dumps({"id": "fine", **ok}).encode())
+    checked = load_scenarios_task.fn(str(path), config)
+    assert [v.scenario.id for v in checked.valid] == ["fine"]
+    messages = [r.error_message for r in checked.rejects]
+    assert "nested too deeply" in messages[0] and "longer than 300000 bytes" in messages[1]
+    assert "control character" in messages[2]
