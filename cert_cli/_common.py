@@ -25,6 +25,7 @@ import click
 
 from cert_core.config import ENVIRONMENTS
 from cert_core.errors import CertError, ConfigError, ResourceError
+from cert_core.secrets import install_scrub_filter
 from cert_core.stop import clear_stop, stop_requested
 
 F = TypeVar("F", bound=Callable)
@@ -186,6 +187,7 @@ def show_flow_progress() -> None:
     for handler in logging.getLogger().handlers:
         if type(handler).__name__ == "PrefectConsoleHandler":
             handler.addFilter(_CertErrorsWithoutTraceback())
+    install_scrub_filter(logging.getLogger())  # no fragment of an API key reaches the terminal
 
 
 _NOISY_AT_EXIT = ("prefect", "uvicorn", "sqlalchemy", "asyncio", "httpx", "httpcore", "aiosqlite")

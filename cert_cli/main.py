@@ -15,6 +15,7 @@ from .commands.overlays import overlays
 from .commands.route import route
 from .commands.serve import serve_command
 from .commands.trajectory import trajectory_group
+from .commands.tripwire import tripwire_group
 from .commands.validate import validate
 
 
@@ -39,6 +40,7 @@ cli.add_command(route)
 cli.add_command(serve_command)
 cli.add_command(setup_limits)
 cli.add_command(trajectory_group)
+cli.add_command(tripwire_group)
 cli.add_command(validate)
 
 

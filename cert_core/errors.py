@@ -9,7 +9,8 @@ exceptions are mapped at the boundary with ``raise CertSubclass(...) from exc``.
     ├── ConfigError                a config file is malformed or a value is out of range
     ├── ResourceError              a model, client or file could not be used
     │   ├── ResourceLoadError      a model or file could not be found or loaded
-    │   └── GPUOutOfMemoryError    CUDA ran out of memory; the caller may fall back to CPU
+    │   ├── GPUOutOfMemoryError    CUDA ran out of memory; the caller may fall back to CPU
+    │   └── CorruptStateError      a state file does not parse or has wrong types; fail closed
     ├── NeedsKeyError              a backend needs an API key that is not set
     ├── CircuitBreakerOpen         a breaker is open; fail fast, never retried
     ├── LLMError                   an LLM call failed after its retries
@@ -29,6 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CorruptStateError",
     "StopRequested",
     "BudgetExceeded",
     "CertError",
@@ -68,12 +70,15 @@ class CertError(Exception):
         retry_after: float | None = None,
         context: dict[str, Any] | None = None,
     ) -> None:
+        from .secrets import scrub, scrub_value  # every error message leaves the process: no key in it
+
+        message = scrub(message)
         super().__init__(message)
         self.message = message
         self.error_type = error_type or type(self).__name__
         self.recoverable = self.recoverable_default if recoverable is None else recoverable
         self.retry_after = retry_after
-        self.context = dict(context or {})
+        self.context = scrub_value(dict(context or {}))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +124,12 @@ class ResourceLoadError(ResourceError):
 
 class GPUOutOfMemoryError(ResourceError):
     pass
+
+
+class CorruptStateError(ResourceError):
+    """A state file does not parse or fails its typed model; callers fail closed until it is reset."""
+
+    recoverable_default = False
 
 
 class NeedsKeyError(CertError):

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -28,6 +29,7 @@ from prefect.utilities.annotations import quote
 from cert_core.config import CertConfig, get_settings
 from cert_core.errors import ConfigError
 from cert_core.observability import configure_logging, correlation_id
+from cert_core.secrets import install_scrub_filter
 from cert_core.stop import stop_on_signals
 from tasks.config import load_config_task
 
@@ -62,6 +64,8 @@ def start_run_logging() -> None:
         settings = get_settings()
         configure_logging(settings.log_level, settings.log_format)
         _logging_ready.set()
+    # Prefect's handlers too: its console and the API log handler that fills the flow run's log
+    install_scrub_filter(*(logging.getLogger(n) for n in ("", "prefect.flow_runs", "prefect.task_runs", "prefect.extra")))
 
 
 def current_run_id() -> str:

@@ -51,10 +51,12 @@ def build_runtime(
                                               hold_ttl_s=hold_ttl_s(config)),
         breaker,
     )
+    tripwire = BudgetTripwire(config.energy_governance.budget_tripwire, default_state_file(settings.state_dir))
+    tripwire.state_problem()  # a corrupt state file is reported (typed, logged) before any call; then fails closed
     pipeline = FusionPipeline(
         router=cached_router(config),
         llm=llm,
-        tripwire=BudgetTripwire(config.energy_governance.budget_tripwire, default_state_file(settings.state_dir)),
+        tripwire=tripwire,
         safety=safety,
         base_params=config.overlay_params.as_dict(),
         call=call,

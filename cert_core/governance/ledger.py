@@ -119,9 +119,6 @@ def window_keys(now: datetime) -> tuple[str, str]:
     return moment.strftime("%Y-%m-%d"), moment.strftime("%Y-%m-%dT%H")
 
 
-SWEEP_BATCH = 500  # expired holds given back per reservation transaction, at most
-
-
 class BudgetLedger:
     def __init__(self, url: str, limits: LedgerLimits, *, table_prefix: str = "cert_", busy_timeout_s: float = 30.0,
                  hold_ttl_s: float | None = None):
@@ -392,8 +389,8 @@ class BudgetLedger:
         select_res = sa.select(r).where(r.c.operation_id == sa.bindparam("op"))
         self._select_res_stmt = select_res
         self._lock_res_stmt = select_res if self._is_sqlite else select_res.with_for_update()
-        expired = (sa.select(r).where(r.c.status == "reserved", r.c.expires_at <= sa.bindparam("now"))
-                   .order_by(r.c.expires_at).limit(SWEEP_BATCH))
+        # every expired hold at once, so the cap check that follows is exact (large only after a crash)
+        expired = sa.select(r).where(r.c.status == "reserved", r.c.expires_at <= sa.bindparam("now"))
         self._expired_stmt = expired if self._is_sqlite else expired.with_for_update(skip_locked=True)
         self._set_res_stmt = r.update().where(r.c.operation_id == sa.bindparam("op")).values(
             tokens=sa.bindparam("tokens"), cost_micro_usd=sa.bindparam("micro"), status=sa.bindparam("status"))

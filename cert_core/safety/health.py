@@ -96,11 +96,11 @@ def _tripwire_health(tripwire: BudgetTripwire) -> ComponentHealth:
     issues = []
     if status.downgrade_active:
         issues.append(f"budget tripwire downgrade active: {status.downgrade_reason}")
-    if status.corrupt_state_quarantined:
-        issues.append(f"tripwire state file was corrupt and was moved to {status.corrupt_state_quarantined}")
+    if status.state_problem:
+        issues.append(f"{status.state_problem}; failing closed (downgrade kept) until `cert tripwire reset`")
     details = {"downgrade_active": status.downgrade_active, "consecutive_breaches": status.consecutive_breaches,
                "breach_threshold": status.breach_threshold, "total_checks": status.total_checks,
-               "state_file": status.state_file}
+               "state_file": status.state_file, "state_problem": status.state_problem}
     return ComponentHealth("budget_tripwire", HealthStatus.DEGRADED if issues else HealthStatus.HEALTHY,
                            tuple(issues), details)
 
