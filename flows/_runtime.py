@@ -112,8 +112,10 @@ def make_task_runner(name: str, dask_address: str | None = None, max_workers: in
         if dask_address:
             return DaskTaskRunner(address=dask_address)
         processes = max(1, min(max_workers, os.cpu_count() or 1))
+        # dashboard on a free port: two runs at once must not fight over 8787
         return DaskTaskRunner(cluster_kwargs={"n_workers": processes, "processes": True,
-                                              "threads_per_worker": -(-max_workers // processes)})
+                                              "threads_per_worker": -(-max_workers // processes),
+                                              "dashboard_address": ":0"})
     raise ConfigError(f"unknown task runner {name!r}; use {' or '.join(repr(r) for r in RUNNERS)}")
 
 
