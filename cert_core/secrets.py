@@ -7,7 +7,7 @@ it to length after: a cut can never leave a fragment that the scrub would have m
 
 Applied at the boundaries: every CertError message and context (`cert_core.errors`), every log
 record through cert's and Prefect's handlers (`ScrubFilter`), and every string cell of a Parquet
-dataset (`tasks/datasets.py`).
+dataset (`cert_core.io.parquet.to_table`, which every dataset write goes through).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import os
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["MIN_FRAGMENT", "ScrubFilter", "install_scrub_filter", "register_secret", "scrub", "scrub_value"]
+__all__ = ["MIN_FRAGMENT", "ScrubFilter", "has_secrets", "install_scrub_filter", "register_secret", "scrub",
+           "scrub_value"]
 
 MIN_FRAGMENT = 8
 SECRET_ENV_VARS = ("ANTHROPIC_API_KEY",)
@@ -52,6 +53,8 @@ def scrub(text: str, secret: str | None = None) -> str:
     if not secrets:
         return text
     grams = frozenset().union(*(_grams(s) for s in secrets))
+    if not any(g in text for g in grams):  # the common case, at C speed: no fragment anywhere
+        return text
     hidden = bytearray(len(text))
     hit = False
     for i in range(len(text) - MIN_FRAGMENT + 1):
@@ -70,6 +73,11 @@ def scrub(text: str, secret: str | None = None) -> str:
             out.append(text[i])
             i += 1
     return "".join(out)
+
+
+def has_secrets() -> bool:
+    """Whether any secret is known, so a caller can skip the scrub of a big batch when none is."""
+    return bool(_secrets(None))
 
 
 def scrub_value(value: Any) -> Any:

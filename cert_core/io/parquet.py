@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from ..errors import InvalidInputError, ResourceError
 from ..observability.metrics import METRICS
+from ..secrets import has_secrets, scrub_value
 from .expectations import require_valid
 from .schemas import schema_for
 
@@ -46,6 +47,8 @@ def to_table(dataset: str, rows: Iterable[Mapping[str, Any]] | pa.Table) -> pa.T
         return rows.select(schema.names).cast(schema)
     rows = list(rows)
     columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
+    if has_secrets():  # the last boundary before disk: no string cell carries a fragment of a key
+        columns = {name: [scrub_value(v) for v in values] for name, values in columns.items()}
     try:
         return pa.Table.from_pydict(columns, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:

@@ -46,3 +46,22 @@ def test_error_messages_context_rows_and_log_records_are_scrubbed():
     record = logging.LogRecord("cert", logging.INFO, __file__, 1, "got %s", (KEY[20:50],), None)
     ScrubFilter().filter(record)
     assert record.getMessage() == "got ***"
+
+
+def test_every_dataset_write_scrubs_string_cells_routing_included(tmp_path):
+    from datetime import UTC, datetime
+
+    from cert_core.io import RunDatasets, read_dataset
+
+    reasoning = f"echoed {KEY[10:40]} by the server"
+    with RunDatasets(tmp_path, "run-1", ["routing_decisions"]) as datasets:
+        datasets["routing_decisions"].write([{
+            "scenario_id": "s1", "category": "financial_operations", "complexity": 0.5, "complexity_level": "medium",
+            "selected_overlay": "rollback_first", "confidence": 0.9, "reasoning": reasoning,
+            "fallback_options": [KEY[:20]], "run_id": "run-1", "flow_run_id": "run-1", "config_version": "v",
+            "routed_at": datetime(2026, 1, 1, tzinfo=UTC)}])
+        datasets.publish()
+    table = read_dataset("routing_decisions", tmp_path).to_pylist()
+    assert table[0]["reasoning"] == "echoed *** by the server"
+    assert table[0]["fallback_options"] == ["***"]
+    assert leaked(repr(table)) == []
