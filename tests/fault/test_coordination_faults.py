@@ -12,7 +12,7 @@ from tests.support.fake_anthropic import FakeMessagesAPI, FaultPlan
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-KEY = "sk-ant-coordination-fault-0123456789"
+KEY = "sk-ant-Qx7Rf2Lm9Tz4Wv8Kp3Yc6Hn1"  # random-looking like a real key: the scrub masks any 8 of its characters
 TASKS = [{"id": f"f{i}", "task": f"What is {i} plus 10?", "reference": str(i + 10)} for i in range(4)]
 
 

@@ -13,7 +13,7 @@ from tests.support.fake_anthropic import FakeMessagesAPI, FaultPlan
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-KEY = "sk-ant-fault-test-0123456789-secret"
+KEY = "sk-ant-Hs4Pd9Fw2Ke7Uy3Ta8Zm5Rb1"  # random-looking like a real key: the scrub masks any 8 of its characters
 RPM = 1200  # scaled down: 20 requests per second
 
 

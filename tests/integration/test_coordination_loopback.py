@@ -18,7 +18,7 @@ from tests.support.fake_anthropic import FakeMessagesAPI
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-KEY = "sk-ant-coordination-test-0123456789"
+KEY = "sk-ant-Bv5Nc8Xz2Mq7Lw4Jr9Gt6Dk3"  # random-looking like a real key: the scrub masks any 8 of its characters
 TASKS = [{"id": f"q{i}", "task": f"What is {i} times 3?", "reference": str(3 * i)} for i in range(1, 5)]
 
 
