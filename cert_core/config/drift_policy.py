@@ -80,7 +80,9 @@ class ConfigChangeThresholds(Section):
 
 class DetectionThresholds(Section):
     file_change_sensitivity: Literal["low", "medium", "high"] = "medium"
-    minimum_change_size_bytes: int = Field(50, ge=0)
+    minimum_change_size_bytes: int = Field(50, ge=0)  # a smaller modification is minor (see file_change_sensitivity)
+    ignore_whitespace_changes: bool = False  # YAML, Python, markdown, overlays: see cert_core/drift/normalize.py
+    ignore_comment_changes: bool = False
     version_change_patterns: list[VersionPattern] = Field(default_factory=list)
     config_change_thresholds: ConfigChangeThresholds = Field(default_factory=ConfigChangeThresholds)
 

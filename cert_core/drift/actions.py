@@ -6,7 +6,8 @@ one does something real here:
 
     log_drift_event         log the event with its diff (files, parameters old -> new, metrics)
     capture_system_state    a 0600 JSON snapshot under <state_dir>/drift/snapshots/
-    run_validation_tests    config validate + a routing smoke run on the sample (cert validate)
+    run_validation_tests    config validate + a routing smoke run on the sample (cert validate), given up
+                            after its timeout_seconds (reported as failed: timed out)
     performance_benchmark   time a routing pass over the sample against the pre-drift figure
     trigger_overlay_rebuild re-read the micro-overlays into a new router, then validate
     trigger_degradation     the configured degradation: the budget tripwire's minimal overlay parameters
@@ -18,6 +19,7 @@ An action that fails is reported as failed; the others still run.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -133,10 +135,33 @@ def _capture_system_state(event: DriftEvent, params: Mapping[str, Any], ctx: Act
 
 
 def _run_validation_tests(event: DriftEvent, params: Mapping[str, Any], ctx: ActionContext) -> ActionOutcome:
-    from ..validation import validate_project
+    from .. import validation
 
-    report = validate_project(ctx.config_dir, ctx.env, ctx.scenarios_path, ctx.results_dir)
+    timeout = params.get("timeout_seconds")
+    result: list[Any] = []
+    # A daemon thread: a validation that hangs cannot be killed in-process, but the scan stops
+    # waiting for it at the policy's timeout and the process can still exit.
+    worker = threading.Thread(
+        target=lambda: result.append(_capture(validation.validate_project, ctx.config_dir, ctx.env,
+                                              ctx.scenarios_path, ctx.results_dir)),
+        name="drift-validation", daemon=True)
+    worker.start()
+    worker.join(None if timeout is None else float(timeout))
+    if worker.is_alive():
+        return ActionOutcome("run_validation_tests", False,
+                             f"timed out after {float(timeout):g} s (timeout_seconds); the validation was abandoned")
+    report = result[0]
+    if isinstance(report, BaseException):
+        raise report
     return ActionOutcome("run_validation_tests", report.ok, report.summary())
+
+
+def _capture(fn: Callable[..., Any], *args: Any) -> Any:
+    """fn's result, or the exception it raised (handed back to the waiting thread)."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # re-raised in the caller's thread, where it is reported
+        return exc
 
 
 def _routing_pass_seconds(config: CertConfig, scenarios_path: str, repeats: int) -> tuple[float, int]:

@@ -60,3 +60,23 @@ def test_a_failing_action_is_reported_and_the_rest_still_run(watchdog, project, 
     outcomes = {a.name: a for a in report.executed}
     assert not outcomes["run_validation_tests"].ok and "routing smoke run" in outcomes["run_validation_tests"].detail
     assert outcomes["capture_system_state"].ok
+
+
+def test_validation_that_hangs_past_its_timeout_is_reported_as_timed_out(watchdog, project, state_dir, monkeypatch):
+    import threading
+
+    from cert_core import validation
+    from cert_core.config.drift_policy import ResponseActions
+    from cert_core.drift.actions import execute_drift_actions
+
+    release = threading.Event()
+    monkeypatch.setattr(validation, "validate_project", lambda *a, **k: release.wait(30))
+    event = _medium_event(watchdog, project)
+    response = ResponseActions(automatic_actions=[
+        {"name": "run_validation_tests", "trigger_level": "medium", "parameters": {"timeout_seconds": 0.05}}])
+    try:
+        [outcome] = execute_drift_actions(event, response, ActionContext(state_dir)).executed
+    finally:
+        release.set()
+    assert (outcome.name, outcome.ok) == ("run_validation_tests", False)
+    assert "timed out after 0.05 s" in outcome.detail
