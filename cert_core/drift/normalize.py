@@ -19,6 +19,9 @@ __all__ = ["normal_hash"]
 
 _HASH_COMMENT = (".yaml", ".yml", ".py")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_COMMENT_LINE = re.compile(r"^[ \t]*#[^\n]*(?:\n|\Z)", re.MULTILINE)
+_LEADING = re.compile(r"^[ \t\f\v]+", re.MULTILINE)
+_RUNS = re.compile(r"[ \t\f\v]+")
 
 
 def _kind(key: str) -> str | None:
@@ -35,13 +38,13 @@ def normal_hash(key: str, text: str, *, whitespace: bool, comments: bool) -> str
     kind = _kind(key)
     if kind is None or not (whitespace or comments):
         return None
-    if comments and kind == "prose":
-        text = _HTML_COMMENT.sub("", text)
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if comments and kind == "code":
-        lines = [line for line in lines if not line.lstrip().startswith("#")]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if comments:
+        text = _HTML_COMMENT.sub("", text) if kind == "prose" else _COMMENT_LINE.sub("", text)
     if whitespace:
-        lines = [" ".join(line.split()) if kind == "prose" else line.rstrip() for line in lines]
-        lines = [line for line in lines if line]
+        if kind == "prose":
+            text = _RUNS.sub(" ", _LEADING.sub("", text))
+        # map/filter run in C: a deep scan normalises every such file
+        text = "\n".join(filter(None, map(str.rstrip, text.split("\n"))))
     mode = ("w" if whitespace else "") + ("c" if comments else "")
-    return f"{mode}:{hashlib.sha256(chr(10).join(lines).encode('utf-8')).hexdigest()}"
+    return f"{mode}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
