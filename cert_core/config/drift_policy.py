@@ -80,7 +80,9 @@ class ConfigChangeThresholds(Section):
 
 class DetectionThresholds(Section):
     file_change_sensitivity: Literal["low", "medium", "high"] = "medium"
-    minimum_change_size_bytes: int = Field(50, ge=0)
+    minimum_change_size_bytes: int = Field(50, ge=0)  # a smaller modification is minor (see file_change_sensitivity)
+    ignore_whitespace_changes: bool = False  # YAML, Python, markdown, overlays: see cert_core/drift/normalize.py
+    ignore_comment_changes: bool = False
     version_change_patterns: list[VersionPattern] = Field(default_factory=list)
     config_change_thresholds: ConfigChangeThresholds = Field(default_factory=ConfigChangeThresholds)
 
@@ -171,6 +173,40 @@ class QualityDrift(Section):
         return self
 
 
+class SystemHealthGates(Section):
+    """Held by the fusion calls of the last gate_check_window_minutes (fusion_runs) and this process."""
+
+    availability_threshold: float = Field(0.95, ge=0, le=1)  # share of calls with status ok, at least
+    error_rate_threshold: float = Field(0.02, ge=0, le=1)  # share of calls not ok, at most
+    latency_p95_threshold_ms: float = Field(3000, gt=0)  # p95 latency of the ok calls, at most
+    memory_usage_threshold_mb: float = Field(600, gt=0)  # this process's resident memory, at most
+
+
+class GateEvaluation(Section):
+    gate_check_window_minutes: int = Field(15, ge=1)
+    consecutive_failures_threshold: int = Field(3, ge=1)  # failing evaluations in a row before recovery is due
+
+
+class QualityGates(Section):
+    system_health_gates: SystemHealthGates = Field(default_factory=SystemHealthGates)
+    evaluation_settings: GateEvaluation = Field(default_factory=GateEvaluation)
+
+
+class AutomaticRecovery(Section):
+    enabled: bool = True
+
+
+class RecoveryStrategy(Section):
+    name: str
+    description: str = ""
+    success_criteria: str = ""
+
+
+class Recovery(Section):
+    automatic_recovery: AutomaticRecovery = Field(default_factory=AutomaticRecovery)
+    recovery_strategies: list[RecoveryStrategy] = Field(default_factory=list)
+
+
 class DriftPolicy(Section):
     file_monitoring: FileMonitoring = Field(default_factory=FileMonitoring)
     detection_thresholds: DetectionThresholds = Field(default_factory=DetectionThresholds)
@@ -178,3 +214,5 @@ class DriftPolicy(Section):
     drift_classification: DriftClassification = Field(default_factory=DriftClassification)
     monitoring: Monitoring = Field(default_factory=Monitoring)
     quality_drift: QualityDrift = Field(default_factory=QualityDrift)
+    quality_gates: QualityGates = Field(default_factory=QualityGates)
+    recovery: Recovery = Field(default_factory=Recovery)

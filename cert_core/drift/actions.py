@@ -6,31 +6,37 @@ one does something real here:
 
     log_drift_event         log the event with its diff (files, parameters old -> new, metrics)
     capture_system_state    a 0600 JSON snapshot under <state_dir>/drift/snapshots/
-    run_validation_tests    config validate + a routing smoke run on the sample (cert validate)
+    run_validation_tests    config validate + a routing smoke run on the sample (cert validate), given up
+                            after its timeout_seconds (reported as failed: timed out)
     performance_benchmark   time a routing pass over the sample against the pre-drift figure
     trigger_overlay_rebuild re-read the micro-overlays into a new router, then validate
     trigger_degradation     the configured degradation: the budget tripwire's minimal overlay parameters
     adjust_quality_thresholds  needs a person (disabled in the shipped policy); listed when enabled
 
-An action that fails is reported as failed; the others still run.
+An action that fails is reported as failed; the others still run. When the level's
+``quality_gate_required`` holds, the quality gates (gates.py) follow as the outcome "quality_gates".
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from ..config import CertConfig, load_config
-from ..config.drift_policy import DriftAction, ResponseActions
+from ..config.drift_policy import DriftAction, QualityGates, Recovery, ResponseActions
 from ..errors import CertError, ConfigError
 from ..io.private import write_private_atomic
 from ..observability import get_logger
 from ..statuses import DriftSeverity
 from ..validation import DEFAULT_SAMPLE, check_project
+from .gates import evaluate_gates, record_gate_result
 from .types import DriftEvent
 
 __all__ = ["ACTIONS", "ActionContext", "ActionOutcome", "ActionReport", "event_diff", "execute_drift_actions",
@@ -62,6 +68,7 @@ class ActionOutcome:
 class ActionReport:
     executed: tuple[ActionOutcome, ...]
     manual: tuple[str, ...]  # listed for a person, not run
+    gates_passed: bool | None = None  # the quality gates after the actions; None when the level needs none
 
     @property
     def names(self) -> list[str]:
@@ -133,10 +140,33 @@ def _capture_system_state(event: DriftEvent, params: Mapping[str, Any], ctx: Act
 
 
 def _run_validation_tests(event: DriftEvent, params: Mapping[str, Any], ctx: ActionContext) -> ActionOutcome:
-    from ..validation import validate_project
+    from .. import validation
 
-    report = validate_project(ctx.config_dir, ctx.env, ctx.scenarios_path, ctx.results_dir)
+    timeout = params.get("timeout_seconds")
+    result: list[Any] = []
+    # A daemon thread: a validation that hangs cannot be killed in-process, but the scan stops
+    # waiting for it at the policy's timeout and the process can still exit.
+    worker = threading.Thread(
+        target=lambda: result.append(_capture(validation.validate_project, ctx.config_dir, ctx.env,
+                                              ctx.scenarios_path, ctx.results_dir)),
+        name="drift-validation", daemon=True)
+    worker.start()
+    worker.join(None if timeout is None else float(timeout))
+    if worker.is_alive():
+        return ActionOutcome("run_validation_tests", False,
+                             f"timed out after {float(timeout):g} s (timeout_seconds); the validation was abandoned")
+    report = result[0]
+    if isinstance(report, BaseException):
+        raise report
     return ActionOutcome("run_validation_tests", report.ok, report.summary())
+
+
+def _capture(fn: Callable[..., Any], *args: Any) -> Any:
+    """fn's result, or the exception it raised (handed back to the waiting thread)."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # re-raised in the caller's thread, where it is reported
+        return exc
 
 
 def _routing_pass_seconds(config: CertConfig, scenarios_path: str, repeats: int) -> tuple[float, int]:
@@ -211,8 +241,33 @@ def _due(action: DriftAction, severity: DriftSeverity) -> bool:
     return action.trigger_level == "all" or severity.rank >= DriftSeverity(action.trigger_level).rank
 
 
-def execute_drift_actions(event: DriftEvent, response: ResponseActions, ctx: ActionContext) -> ActionReport:
-    """Run the enabled automatic actions due at the event's level; list the manual ones."""
+def _quality_gates(event: DriftEvent, gates: QualityGates, recovery: Recovery | None,
+                   ctx: ActionContext) -> tuple[ActionOutcome, list[str]]:
+    """The gates as one more outcome ("quality_gates"), and the recovery strategies now due."""
+    from ..config import get_settings
+
+    results_dir = ctx.results_dir if ctx.results_dir is not None else get_settings().results_dir
+    report = evaluate_gates(gates, results_dir, event.detected_at)
+    failures = record_gate_result(ctx.state_dir, report.passed)
+    threshold = gates.evaluation_settings.consecutive_failures_threshold
+    detail = f"{report.calls} fusion calls in the last {gates.evaluation_settings.gate_check_window_minutes} min; " \
+             + "; ".join(c.describe() for c in report.checks)
+    due: list[str] = []
+    if not report.passed:
+        detail += f"; failing {failures} time(s) in a row (recovery at {threshold})"
+        if failures >= threshold and recovery is not None and recovery.automatic_recovery.enabled:
+            due = [f"recovery: {r.name} ({r.description}; until {r.success_criteria})".replace(" ()", "")
+                   for r in recovery.recovery_strategies]
+    metrics = {f"gate_{c.name}": c.value for c in report.checks if c.value is not None}
+    return ActionOutcome("quality_gates", report.passed, detail, metrics), due
+
+
+def execute_drift_actions(event: DriftEvent, response: ResponseActions, ctx: ActionContext, *,
+                          gates: QualityGates | None = None, recovery: Recovery | None = None,
+                          severity_levels: Mapping[str, Mapping[str, Any]] | None = None) -> ActionReport:
+    """Run the enabled automatic actions due at the event's level; list the manual ones. When the
+    level's ``quality_gate_required`` holds, the quality gates are evaluated after the actions
+    (outcome "quality_gates"), and when they keep failing the recovery strategies are listed."""
     if event.severity is None:
         return ActionReport((), ())
     manual = [a.name for a in response.manual_actions]
@@ -228,9 +283,19 @@ def execute_drift_actions(event: DriftEvent, response: ResponseActions, ctx: Act
             executed.append(handler(event, action.parameters, ctx))
         except (CertError, OSError) as exc:
             executed.append(ActionOutcome(action.name, False, f"failed: {type(exc).__name__}: {exc}"))
+    gates_passed = None
+    level = (severity_levels or {}).get(event.severity.value, {})
+    if gates is not None and level.get("quality_gate_required", False):
+        try:
+            outcome, due = _quality_gates(event, gates, recovery, ctx)
+            manual.extend(due)
+        except (CertError, OSError, pa.ArrowException) as exc:
+            outcome = ActionOutcome("quality_gates", False, f"failed: {type(exc).__name__}: {exc}")
+        executed.append(outcome)
+        gates_passed = outcome.ok
     for outcome in executed:
         (log.info if outcome.ok else log.error)(f"drift action {outcome.name}: {outcome.detail}")
-    return ActionReport(tuple(executed), tuple(manual))
+    return ActionReport(tuple(executed), tuple(manual), gates_passed)
 
 
 def summary_names(outcomes: Sequence[ActionOutcome]) -> list[str]:

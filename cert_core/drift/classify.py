@@ -24,9 +24,10 @@ def drift_facts(
     quality: Sequence[QualityCheck],
     state_problem: str | None = None,
 ) -> frozenset[str]:
-    real = [c for c in changes if not c.is_problem and c.change_type is not _STATE_CORRUPT]
+    every = [c for c in changes if not c.is_problem and c.change_type is not _STATE_CORRUPT]
+    real = [c for c in every if not c.minor]  # a minor change (under the sensitivity) names no rule's fact
     facts = {
-        "any_change": bool(real or params),
+        "any_change": bool(every or params),
         "config_file_changed": any(c.file_path.endswith((".yaml", ".yml")) for c in real) or bool(params),
         "critical_parameter_modified": any(p.critical for p in params),
         "core_module_changed": any(c.file_path.startswith(CORE_PREFIXES) and c.file_path.endswith(".py")

@@ -1,8 +1,9 @@
 """The baseline manifest: what each watched file looked like at the last scan.
 
 One JSON file under the state directory (``<state_dir>/drift/manifest.json``, 0600 in a 0700
-folder), replaced atomically. A marker beside it records that a baseline was made, so a manifest
-that later goes missing is told apart from a first scan.
+folder), replaced atomically. A marker beside it, and one in the state dir outside the drift folder,
+record that a baseline was made, so a manifest that later goes missing (even with its whole
+folder) is told apart from a first scan.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class FileEntry(NamedTuple):
     sha256: str
     versions: dict[str, str] = {}  # version pattern index -> value (never mutated)
     params: dict[str, Any] | None = None  # flattened YAML parameters (config files only)
+    norm: str | None = None  # "<mode>:<sha256>" of the content without whitespace/comment noise (see normalize.py)
 
 
 class Manifest:
@@ -39,7 +41,7 @@ class Manifest:
     no object per unchanged file (10,000 small objects a scan would cost more in garbage
     collection than the stat calls themselves)."""
 
-    __slots__ = ("created_at", "index", "inodes", "keys", "mtimes", "params", "shas", "sizes", "versions")
+    __slots__ = ("created_at", "index", "inodes", "keys", "mtimes", "norms", "params", "shas", "sizes", "versions")
 
     def __init__(self, created_at: float = 0.0) -> None:
         self.created_at = created_at
@@ -50,6 +52,7 @@ class Manifest:
         self.shas: list[str] = []
         self.versions: dict[str, dict[str, str]] = {}
         self.params: dict[str, dict[str, Any]] = {}
+        self.norms: dict[str, str] = {}  # only files whose type has a normal form (YAML, Python, markdown, overlays)
         self.index: dict[str, int] = {}
 
     def __len__(self) -> int:
@@ -69,6 +72,8 @@ class Manifest:
             self.versions[key] = entry.versions
         if entry.params is not None:
             self.params[key] = entry.params
+        if entry.norm is not None:
+            self.norms[key] = entry.norm
 
     def take_rows(self, other: Manifest, rows: list[int]) -> None:
         """Append ``other``'s rows (column-wise: no object per row)."""
@@ -80,7 +85,7 @@ class Manifest:
         self.inodes.extend([other.inodes[i] for i in rows])
         self.shas.extend([other.shas[i] for i in rows])
         self.index.update(zip(keys, range(start, start + len(keys))))
-        for sparse, mine in ((other.versions, self.versions), (other.params, self.params)):
+        for sparse, mine in ((other.versions, self.versions), (other.params, self.params), (other.norms, self.norms)):
             for key, value in sparse.items():  # a few config files, not every file
                 if key in self.index and key not in mine:
                     mine[key] = value
@@ -90,12 +95,13 @@ class Manifest:
         if i is None:
             return None
         return FileEntry(self.sizes[i], self.mtimes[i], self.inodes[i], self.shas[i], self.versions.get(key, {}),
-                         self.params.get(key))
+                         self.params.get(key), self.norms.get(key))
 
     def to_json(self) -> bytes:
         return orjson.dumps({"version": MANIFEST_VERSION, "created_at": self.created_at, "keys": self.keys,
                              "size": self.sizes, "mtime_ns": self.mtimes, "inode": self.inodes, "sha256": self.shas,
-                             "versions": self.versions, "params": self.params})
+                             "versions": self.versions, "params": self.params,
+                             "norm": self.norms})
 
     @classmethod
     def from_json(cls, raw: bytes) -> Manifest:
@@ -106,6 +112,7 @@ class Manifest:
         manifest.keys, manifest.sizes, manifest.mtimes = doc["keys"], doc["size"], doc["mtime_ns"]
         manifest.inodes, manifest.shas = doc["inode"], doc["sha256"]
         manifest.versions, manifest.params = doc["versions"], doc["params"]
+        manifest.norms = doc.get("norm", {})  # absent in manifests written before normal forms
         columns = (manifest.keys, manifest.sizes, manifest.mtimes, manifest.inodes, manifest.shas)
         if not all(isinstance(c, list) and len(c) == len(manifest.keys) for c in columns):
             raise ValueError("its columns differ in length")
@@ -127,6 +134,8 @@ class ManifestStore:
         self.folder = Path(state_dir) / "drift"
         self.path = self.folder / "manifest.json"
         self.marker = self.folder / "baseline-created"
+        # Kept outside the drift folder: deleting that whole folder is not a quiet fresh start.
+        self.outside_marker = Path(state_dir) / "drift-baseline-created"
 
     def load(self) -> ManifestState:
         try:
@@ -134,6 +143,9 @@ class ManifestStore:
         except FileNotFoundError:
             if self.marker.exists():
                 return ManifestState(None, False, f"the drift baseline {self.path} is missing")
+            if self.outside_marker.exists():
+                return ManifestState(None, False, f"the drift folder {self.folder} is gone (a baseline existed: "
+                                                  f"{self.outside_marker.name}); its manifest is missing")
             return ManifestState(None, True)
         except OSError as exc:
             return ManifestState(None, False, f"the drift baseline {self.path} cannot be read ({exc.strerror})")
@@ -146,5 +158,6 @@ class ManifestStore:
 
     def save(self, manifest: Manifest) -> None:
         write_private_atomic(self.path, manifest.to_json())
-        if not self.marker.exists():
-            touch_private(self.marker)
+        for marker in (self.marker, self.outside_marker):
+            if not marker.exists():
+                touch_private(marker)

@@ -1,6 +1,9 @@
 """The file scan: find the watched files, hash what may have changed, compare with the baseline.
 
-Incremental: a file whose size, mtime_ns and inode match the baseline is not read. A deep scan
+Incremental: a file whose size, mtime_ns and inode match the baseline is not read. A modification
+that only touches whitespace or comments (normalize.py) is not drift when the policy says so; one
+below `minimum_change_size_bytes` is minor (sensitivity medium: reported, classified as a plain
+change; low: not reported; high: the rule is off). A deep scan
 reads and hashes every file, which catches a content change that kept its size and mtime.
 Symlinks are never followed out of the project root (or the state dir, for state files), and
 symlinked folders are never walked. A file that cannot be read is reported and keeps its
@@ -23,6 +26,7 @@ from ..config.drift_policy import DetectionThresholds, FileMonitoring
 from ..statuses import ChangeType
 from .config_diff import diff_params, flatten
 from .manifest import FileEntry, Manifest
+from .normalize import normal_hash
 from .selection import STATE_DIR_PREFIX, FileSelector, WatchRoot
 from .types import FileChange, ParamChange
 
@@ -115,7 +119,7 @@ class _Read:
 
 
 def _read(path: str, st: os.stat_result, key: str, monitoring: FileMonitoring,
-          versions: list[tuple[re.Pattern[str], int]]) -> _Read:
+          versions: list[tuple[re.Pattern[str], int]], thresholds: DetectionThresholds) -> _Read:
     with _open(path) as handle:
         if st.st_size <= monitoring.max_versioned_file_bytes:
             data = handle.read()
@@ -125,8 +129,11 @@ def _read(path: str, st: os.stat_result, key: str, monitoring: FileMonitoring,
     found_versions: dict[str, str] = {}
     params = None
     corrupt = None
+    norm = None
     if data is not None:
         text = data.decode("utf-8", errors="replace")
+        norm = normal_hash(key, text, whitespace=thresholds.ignore_whitespace_changes,
+                           comments=thresholds.ignore_comment_changes)
         for i, (pattern, group) in enumerate(versions):
             match = pattern.search(text)
             if match:
@@ -141,7 +148,7 @@ def _read(path: str, st: os.stat_result, key: str, monitoring: FileMonitoring,
                 json.loads(text)
             except ValueError as exc:
                 corrupt = f"does not parse as JSON: {exc}"
-    entry = FileEntry(st.st_size, st.st_mtime_ns, st.st_ino, digest, found_versions, params)
+    entry = FileEntry(st.st_size, st.st_mtime_ns, st.st_ino, digest, found_versions, params, norm)
     return _Read(entry, corrupt)
 
 
@@ -151,6 +158,15 @@ def _version_pair(old: FileEntry | None, new: FileEntry | None) -> tuple[str | N
         if old_v.get(index) != new_v.get(index):
             return old_v.get(index), new_v.get(index)
     return None, None
+
+
+def _below_sensitivity(prev: FileEntry, entry: FileEntry, substantive: bool, thresholds: DetectionThresholds) -> str:
+    """Why a modification is minor ("" when it is not): its size moved by less than
+    minimum_change_size_bytes and it changed no version and no parameter. Sensitivity high: never minor."""
+    delta = entry.size - prev.size
+    if substantive or thresholds.file_change_sensitivity == "high" or abs(delta) >= thresholds.minimum_change_size_bytes:
+        return ""
+    return f"minor: size {delta:+d} bytes, under minimum_change_size_bytes ({thresholds.minimum_change_size_bytes})"
 
 
 def scan_files(
@@ -179,7 +195,7 @@ def scan_files(
                     and inodes[i] == st.st_ino):
                 unchanged.append(i)
                 continue
-            read = _read(path, st, key, monitoring, versions)
+            read = _read(path, st, key, monitoring, versions, thresholds)
         except OSError as exc:
             changes.append(FileChange(key, ChangeType.UNREADABLE, detail=f"cannot be read: {exc.strerror or exc}"))
             if i is not None:
@@ -198,8 +214,11 @@ def scan_files(
             changes.append(FileChange(key, ChangeType.ADDED, None, entry.sha256, *_version_pair(None, entry)))
         elif prev.sha256 != entry.sha256 and key.startswith(STATE_DIR_PREFIX):
             pass  # state files change as the system runs: only corruption (above) is drift
+        elif prev.sha256 != entry.sha256 and entry.norm is not None and entry.norm == prev.norm:
+            pass  # only whitespace or comments changed (ignore_*_changes): not drift
         elif prev.sha256 != entry.sha256:
             old_version, new_version = _version_pair(prev, entry)
+            moved: list[ParamChange] = []
             if prev.params is not None and entry.params is not None:
                 moved, kept = diff_params(key, prev.params, entry.params, thresholds.config_change_thresholds)
                 entry = entry._replace(params=kept)
@@ -207,7 +226,12 @@ def scan_files(
                     nxt.add(key, entry)  # every parameter within tolerance: not drift
                     continue
                 params.extend(moved)
-            changes.append(FileChange(key, ChangeType.MODIFIED, prev.sha256, entry.sha256, old_version, new_version))
+            minor = _below_sensitivity(prev, entry, bool(moved) or old_version != new_version, thresholds)
+            if minor and thresholds.file_change_sensitivity == "low":
+                nxt.add(key, prev)  # not reported; the baseline keeps the old file, so small edits add up
+                continue
+            changes.append(FileChange(key, ChangeType.MODIFIED, prev.sha256, entry.sha256, old_version, new_version,
+                                      detail=minor or "", minor=bool(minor)))
         nxt.add(key, entry)
     nxt.take_rows(old, unchanged)
     problem_keys = {c.file_path for c in changes if c.is_problem}

@@ -31,6 +31,7 @@ class FileChange:
     old_version: str | None = None
     new_version: str | None = None
     detail: str = ""
+    minor: bool = False  # below the policy's file_change_sensitivity: counts only as "any_change"
 
     @property
     def version_change(self) -> bool:

@@ -27,6 +27,7 @@ from ..statuses import ChangeType
 from .actions import ActionContext, ActionReport, execute_drift_actions
 from .classify import classify, drift_facts
 from .manifest import ManifestState, ManifestStore
+from .policy_keys import log_unread_keys
 from .scan import FileScan, discover, scan_files
 from .selection import FileSelector
 from .types import DriftEvent, FileChange, QualityCheck
@@ -76,6 +77,7 @@ class DriftWatchdog:
         self.store = ManifestStore(self.state_dir)
         self.selector = FileSelector(self.policy.file_monitoring)
         self._clock = clock or (lambda: datetime.now(UTC))
+        self.unread_policy_keys = log_unread_keys(self.policy)  # said once, never silently ignored
 
     def scan_for_changes(self, deep: bool = False) -> ScanOutcome:
         """Compare the watched files with the baseline; nothing is saved yet (see `commit`)."""
@@ -131,7 +133,10 @@ class DriftWatchdog:
 
     def execute_drift_actions(self, event: DriftEvent, context: ActionContext | None = None) -> ActionReport:
         """The policy's automatic actions due at the event's level (manual ones are only listed)."""
-        return execute_drift_actions(event, self.policy.response_actions, context or ActionContext(self.state_dir))
+        policy = self.policy
+        return execute_drift_actions(event, policy.response_actions, context or ActionContext(self.state_dir),
+                                     gates=policy.quality_gates, recovery=policy.recovery,
+                                     severity_levels=policy.drift_classification.severity_levels)
 
     def run_drift_check(self, deep: bool = False, quality: Sequence[QualityCheck] = ()) -> DriftEvent:
         outcome = self.scan_for_changes(deep)

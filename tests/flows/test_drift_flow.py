@@ -62,6 +62,10 @@ def test_drift_scan_baseline_then_high_config_drift(project, tmp_path):
     assert config_row["subject"] == "configs/fusion/overlay_params.yaml:FUSION_MODE"
     assert (config_row["old_value"], config_row["new_value"]) == ("enhanced_overlay", "minimal")
     assert config_row["severity"] == "high" and config_row["scan_kind"] == "deep"
+    # high requires the quality gates: evaluated after the actions, recorded with them (pass or fail
+    # depends on this process's memory; no fusion calls in the window give the call gates no verdict)
+    assert config_row["actions"][-1] in ("quality_gates", "quality_gates (failed)")
+    assert second.actions[-1] == config_row["actions"][-1]
     quality_row = next(r for r in rows if r["drift_type"] == "quality")
     assert quality_row["subject"] == "routing_confidence" and quality_row["p_value"] < 1e-6
     checks = pq.read_table(second.drift_events_path.replace("drift_events", "quality_drift_checks")).to_pylist()

@@ -20,8 +20,9 @@ def test_medium_drift_logs_snapshots_and_validates_and_lists_manual_actions(watc
     event = _medium_event(watchdog, project)
     with caplog.at_level("INFO", logger="cert"):
         report = watchdog.execute_drift_actions(event, ActionContext(state_dir))
-    assert report.names == ["log_drift_event", "capture_system_state", "run_validation_tests"]
-    assert all(a.ok for a in report.executed), report.executed
+    # medium says quality_gate_required: the gates follow the actions (their verdict: test_gates.py)
+    assert report.names == ["log_drift_event", "capture_system_state", "run_validation_tests", "quality_gates"]
+    assert all(a.ok for a in report.executed[:-1]), report.executed
     assert report.manual == ("rollback_configuration", "emergency_fallback", "system_restart")
     logged = next(r for r in caplog.records if r.getMessage().startswith("drift event:"))
     assert logged.diff == [f"added: configs/fusion/micro_overlays/extra.txt sha {event.file_changes[0].new_hash[:12]}"]
@@ -38,8 +39,8 @@ def test_critical_drift_benchmarks_rebuilds_and_degrades(watchdog, state_dir):
     event = watchdog.run_drift_check()
     report = watchdog.execute_drift_actions(event, ActionContext(state_dir))
     assert report.names == ["log_drift_event", "capture_system_state", "run_validation_tests",
-                            "performance_benchmark", "trigger_overlay_rebuild", "trigger_degradation"]
-    assert all(a.ok for a in report.executed), report.executed
+                            "performance_benchmark", "trigger_overlay_rebuild", "trigger_degradation", "quality_gates"]
+    assert all(a.ok for a in report.executed[:-1]), report.executed
     assert report.performance_impact["routing_vs_baseline"] == 1.0  # the first measurement is the baseline
     tripwire = json.loads(default_state_file(state_dir).read_text())
     assert tripwire["downgrade_active"] is True and event.event_id in tripwire["downgrade_reason"]
@@ -60,3 +61,23 @@ def test_a_failing_action_is_reported_and_the_rest_still_run(watchdog, project, 
     outcomes = {a.name: a for a in report.executed}
     assert not outcomes["run_validation_tests"].ok and "routing smoke run" in outcomes["run_validation_tests"].detail
     assert outcomes["capture_system_state"].ok
+
+
+def test_validation_that_hangs_past_its_timeout_is_reported_as_timed_out(watchdog, project, state_dir, monkeypatch):
+    import threading
+
+    from cert_core import validation
+    from cert_core.config.drift_policy import ResponseActions
+    from cert_core.drift.actions import execute_drift_actions
+
+    release = threading.Event()
+    monkeypatch.setattr(validation, "validate_project", lambda *a, **k: release.wait(30))
+    event = _medium_event(watchdog, project)
+    response = ResponseActions(automatic_actions=[
+        {"name": "run_validation_tests", "trigger_level": "medium", "parameters": {"timeout_seconds": 0.05}}])
+    try:
+        [outcome] = execute_drift_actions(event, response, ActionContext(state_dir)).executed
+    finally:
+        release.set()
+    assert (outcome.name, outcome.ok) == ("run_validation_tests", False)
+    assert "timed out after 0.05 s" in outcome.detail

@@ -202,3 +202,84 @@ def test_watch_patterns_stay_inside_the_project(policy, pattern):
     with pytest.raises(ValidationError, match="inside the project"):
         FileMonitoring(watch_patterns=[pattern])
 
+
+
+OVERLAY = "configs/fusion/micro_overlays/rollback_first.txt"
+
+
+def _with(policy, **thresholds):
+    return policy.model_copy(update={"detection_thresholds": policy.detection_thresholds.model_copy(update=thresholds)})
+
+
+def test_a_small_overlay_edit_is_minor_low_at_medium_sensitivity(watchdog, project):
+    assert watchdog.policy.detection_thresholds.file_change_sensitivity == "medium"
+    watchdog.run_drift_check()
+    edit(project / OVERLAY, "Undo first.", "Undo it first.")  # +3 bytes, under the shipped 50
+    event = watchdog.run_drift_check()
+    [change] = event.file_changes
+    assert change.minor and "minor: size +3 bytes" in change.detail
+    assert event.severity is DriftSeverity.LOW and "overlay_file_changed" not in event.facts
+
+
+def test_a_large_overlay_edit_is_medium_at_medium_sensitivity(watchdog, project):
+    watchdog.run_drift_check()
+    edit(project / OVERLAY, "Undo first.", "Undo first. " + "Then check every step twice before moving on." * 2)
+    event = watchdog.run_drift_check()
+    assert not event.file_changes[0].minor and event.severity is DriftSeverity.MEDIUM
+
+
+def test_high_sensitivity_reports_every_edit_at_its_level(policy, project, state_dir):
+    watchdog = DriftWatchdog(_with(policy, file_change_sensitivity="high"), root=project, state_dir=state_dir)
+    watchdog.run_drift_check()
+    edit(project / OVERLAY, "Undo first.", "Undo it first.")
+    assert watchdog.run_drift_check().severity is DriftSeverity.MEDIUM
+
+
+def test_low_sensitivity_drops_small_edits_until_they_add_up(policy, project, state_dir):
+    watchdog = DriftWatchdog(_with(policy, file_change_sensitivity="low", minimum_change_size_bytes=10),
+                             root=project, state_dir=state_dir)
+    watchdog.run_drift_check()
+    edit(project / OVERLAY, "Undo first.", "Undo it first.")  # +3
+    assert watchdog.run_drift_check().severity is None
+    edit(project / OVERLAY, "Undo it first.", "Undo it all first, now.")  # +12 against the baseline
+    event = watchdog.run_drift_check()
+    assert event.severity is DriftSeverity.MEDIUM and event.file_changes[0].file_path == OVERLAY
+
+
+def test_whitespace_only_edits_are_not_drift_when_ignored(watchdog, project):
+    assert watchdog.policy.detection_thresholds.ignore_whitespace_changes
+    watchdog.run_drift_check()
+    path = project / "flows/a_flow.py"
+    path.write_text("def a_flow():   \n\n\n    return 2\n")  # trailing spaces and blank lines only
+    assert watchdog.run_drift_check(deep=True).severity is None
+    manifest = json.loads(watchdog.store.path.read_text())
+    assert set(manifest["norm"]) == {"flows/a_flow.py", "cert_core/engine.py", OVERLAY,
+                                     "configs/fusion/overlay_params.yaml", "configs/fusion/energy_governance.yaml"}
+    path.write_text("def a_flow():\n        return 2\n")  # indentation is Python syntax: drift
+    assert [c.file_path for c in watchdog.run_drift_check().file_changes] == ["flows/a_flow.py"]
+
+
+def test_comment_only_edits_are_drift_unless_ignored(policy, project, state_dir):
+    engine = project / "cert_core/engine.py"
+    watchdog = DriftWatchdog(policy, root=project, state_dir=state_dir)  # shipped: comments count
+    watchdog.run_drift_check()
+    engine.write_text("# a comment\n" + engine.read_text())
+    assert watchdog.run_drift_check().severity is DriftSeverity.LOW
+
+    quiet = DriftWatchdog(_with(policy, ignore_comment_changes=True), root=project, state_dir=state_dir)
+    quiet.run_drift_check(deep=True)  # the mode changed: a deep scan rebuilds the stored normal forms
+    engine.write_text("# another comment\n  # and one more\n" + engine.read_text())
+    assert quiet.run_drift_check().severity is None
+    (project / OVERLAY).write_text((project / OVERLAY).read_text() + "<!-- reviewed -->\n")
+    assert quiet.run_drift_check().severity is None
+
+
+def test_deleting_the_whole_drift_folder_after_a_baseline_is_critical(watchdog, state_dir):
+    import shutil
+
+    watchdog.run_drift_check()
+    shutil.rmtree(state_dir / "drift")
+    event = watchdog.run_drift_check()
+    assert event.severity is DriftSeverity.CRITICAL and "state_file_corrupted" in event.facts
+    assert "drift folder" in event.message and "is gone" in event.message
+    assert watchdog.run_drift_check().severity is None  # the new baseline is the starting point again
