@@ -1,8 +1,10 @@
-"""Throughput of chain scoring on a gpt2-small-shaped model (random weights, fp32, CPU).
+"""Throughput of chain scoring on the shipped model (or a gpt2-small-shaped one), fp32, CPU.
 
-    python benchmarks/bench_trajectory.py [--chains 16] [--batch-size 8] [--prefix-chains 2]
+    python benchmarks/bench_trajectory.py [--model shipped|gpt2-small] [--chains 16] [--batch-size 8]
 
-Three measurements in one run, over the same chains (8 steps each, about 256 tokens):
+--model shipped (default): data/models/tiny-reasoner as committed (GPT-2 shape, 4 x 128, 8,192 tokens,
+256-token context); gpt2-small: 12 x 768, vocab 50257, random weights, with the shipped tokenizer.
+Three measurements in one run, over the same chains (8 steps of --sentences-per-step sentences each):
   scoring       ChainScorer.score: one forward per chain + log-softmax, nll gather, full-vocab entropy
   raw forward   model(input_ids, attention_mask) over exactly the padded batches the scorer runs
   prefixes      the seed's way: each step scored by its own forward over the growing prefix
@@ -21,8 +23,8 @@ import time
 from _common import PROJECT_ROOT as REPO  # noqa: E402  (puts the repo on sys.path)
 
 
-def make_chains(n: int, steps: int, seed: int = 0):
-    """Chains of `steps` steps built from the sample file's sentences (about 30 tokens a step)."""
+def make_chains(n: int, steps: int, per_step: int, seed: int = 0):
+    """Chains of `steps` steps, each `per_step` sentences from the sample file (about 10 tokens a sentence)."""
     from cert_core.trajectory import ChainInput
 
     rng = random.Random(seed)
@@ -32,7 +34,7 @@ def make_chains(n: int, steps: int, seed: int = 0):
     chains = []
     for i in range(n):
         record = rng.choice(records)
-        body = tuple(" ".join(rng.sample(sentences, 3)) for _ in range(steps))
+        body = tuple(" ".join(rng.sample(sentences, per_step)) for _ in range(steps))
         chains.append(ChainInput(f"bench-{i}", record["question"], body))
     return chains
 
@@ -65,11 +67,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--prefix-chains", type=int, default=2, help="chains timed the per-step way")
+    parser.add_argument("--sentences-per-step", type=int, default=2, help="keeps a chain inside a 256-token context")
+    parser.add_argument("--model", choices=("shipped", "gpt2-small"), default="shipped")
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
 
     import torch
-    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel
 
     from cert_core.trajectory import ChainScorer, ModelResource
     from cert_core.trajectory.encoding import encode_chain
@@ -77,10 +81,15 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    model = GPT2LMHeadModel(GPT2Config()).eval()  # gpt2-small shape: 12 x 768, vocab 50257, 1024 context
     tokenizer = AutoTokenizer.from_pretrained(REPO / "data/models/tiny-reasoner")  # ids fit in the gpt2 vocab
-    source = ModelResource.wrap(model, tokenizer, "gpt2-small-random")
-    chains = make_chains(args.chains, args.steps)
+    if args.model == "shipped":
+        model = AutoModelForCausalLM.from_pretrained(REPO / "data/models/tiny-reasoner").eval()
+        label = "data/models/tiny-reasoner (shipped weights), fp32, cpu"
+    else:
+        model = GPT2LMHeadModel(GPT2Config()).eval()  # gpt2-small shape: 12 x 768, vocab 50257, 1024 context
+        label = "gpt2-small shape, random weights, fp32, cpu"
+    source = ModelResource.wrap(model, tokenizer, args.model)
+    chains = make_chains(args.chains, args.steps, args.sentences_per_step)
     lengths = [len(encode_chain(tokenizer, c.question, c.steps)) for c in chains]
     total_tokens = sum(lengths)
     scorer = ChainScorer(source, batch_size=args.batch_size)
@@ -112,7 +121,7 @@ def main() -> None:
         "chains": len(chains), "chains_scored": scored_ok, "steps_per_chain": args.steps,
         "mean_chain_tokens": round(total_tokens / len(chains), 1),
         "batch_size": args.batch_size, "batches": len(batches), "threads": torch.get_num_threads(),
-        "model": "gpt2-small shape, random weights, fp32, cpu",
+        "max_chain_tokens": max(lengths), "model": label,
     }
     print(json.dumps(report))
 

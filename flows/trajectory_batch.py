@@ -17,6 +17,7 @@ from prefect.utilities.annotations import quote
 
 from cert_core.paths import project_path
 from cert_core.trajectory import chain_rows, failed_chunk_results, reject_results, step_rows
+from cert_core.trajectory.analyzer import thresholds_for
 from cert_core.trajectory.summary import TrajectoryRunSummary
 from tasks.datasets import write_dataset_task
 from tasks.trajectory import check_model_task, publish_trajectory_summary_task, read_chains_task, score_chunk_task
@@ -43,6 +44,8 @@ def trajectory_batch(
     with flow_context(config_dir, env, results_dir) as run:
         scoring = run.config.trajectory.with_overrides(model=model, batch_size=batch_size)
         check_model_task(scoring.model)
+        calibration = thresholds_for(scoring)  # an old-format calibration fails here, saying to recalibrate
+        calibration_note = calibration.describe() if calibration else None
         chain_file = read_chains_task(str(project_path(chains_path)), scoring.max_chain_length)
         chunks = chunked(chain_file.chains, chunk_size or scoring.chunk_size)
         run.logger.info("scoring %d chains in %d chunks with %s", len(chain_file.chains), len(chunks), scoring.model)
@@ -58,7 +61,12 @@ def trajectory_batch(
             run.results_dir, run.run_id,
         )
         outputs = {"trajectory_steps": str(steps.result().path), "trajectory_chains": str(chains.result().path)}
-        summary = publish_trajectory_summary_task(quote(results), run.run_id, chains_path, scoring.model, outputs)
+        summary = publish_trajectory_summary_task(quote(results), run.run_id, chains_path, scoring.model, outputs,
+                                                  calibration_note)
+        if summary.n_outside_calibration:
+            run.logger.warning("%d chains are far outside the calibration (%s); their verdicts are unreliable: "
+                               "run `cert trajectory calibrate --chains GOOD.jsonl` on good chains like them",
+                               summary.n_outside_calibration, calibration_note)
         run.logger.info("trajectory run done: %d ok, %d errors, %d passed, %d failed", summary.n_ok, summary.n_error,
                         summary.n_passed, summary.n_failed)
     return summary

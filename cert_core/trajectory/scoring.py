@@ -57,6 +57,7 @@ class StepScore:
     mean_entropy: float
     surprise: float
     cumulative_surprise: float
+    max_nll: float = 0.0  # the step's most surprising token
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def _reduce(chain: ChainInput, enc: EncodedChain, nll: np.ndarray, entropy: np.n
         steps.append(StepScore(
             step_index=index, n_tokens=int(end - start), mean_nll=mean_nll,
             perplexity=math.exp(min(mean_nll, 700.0)), mean_entropy=float(step_ent.mean()),
-            surprise=surprise, cumulative_surprise=cumulative,
+            surprise=surprise, cumulative_surprise=cumulative, max_nll=float(step_nll.max()),
         ))
     n_tokens = sum(s.n_tokens for s in steps)
     return ChainScore(chain.chain_id, tuple(steps), n_tokens, context_truncated, chain.steps_truncated)
