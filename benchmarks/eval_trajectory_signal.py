@@ -97,6 +97,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None)
     parser.add_argument("--config-dir", default=None)
+    parser.add_argument("--percentile", default=None, choices=("p90", "p95", "p99", "p99_9"),
+                        help="anomaly_percentile to apply (default: the config's)")
     parser.add_argument("--set-a", default=str(DATA / "chains.jsonl"))
     parser.add_argument("--set-a-calibration", default=str(DATA / "calibration_good.jsonl"))
     parser.add_argument("--set-b", default=str(DATA / "heldout_chains.jsonl"))
@@ -114,7 +116,8 @@ def main() -> None:
 
     config = load_config(args.config_dir)
     # every chain is scored: no batch timeout
-    scoring = config.trajectory.with_overrides(model=args.model).model_copy(update={"batch_timeout_s": None})
+    scoring = config.trajectory.with_overrides(model=args.model, anomaly_percentile=args.percentile).model_copy(
+        update={"batch_timeout_s": None})
     analyzer = TrajectoryAnalyzer(scoring)
 
     if args.chains:

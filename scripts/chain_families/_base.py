@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -115,4 +115,3 @@ def write_jsonl(path: Path, rows: Sequence[dict]) -> None:
     print(f"wrote {len(rows)} chains to {path}")
 
 
-Pick = Callable[[Sequence[str]], str]
