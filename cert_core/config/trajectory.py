@@ -69,11 +69,11 @@ class TrajectoryConfig(Section):
     window_stride: int | None = Field(None, ge=1)  # None: half the context
     # step signals the check applies (cert_core/trajectory/signals); calibrate measures them all
     anomaly_signals: tuple[str, ...] = ("surprise", "mean_nll", "peak_nll", "repetition", "arithmetic",
-                                        "unsupported_numbers")
+                                        "unsupported_numbers", "unanchored")
     # a chain whose median per-token nll is this far (nats) above the calibration chains' p99.9 is
     # flagged outside_calibration: its verdict is not trustworthy until you calibrate on such chains
     outside_margin_nats: float = Field(1.0, ge=0)
-    anomaly_percentile: Literal["p90", "p95", "p99", "p99_9"] = "p99"
+    anomaly_percentile: Literal["p90", "p95", "p99", "p99_9"] = "p99_9"
     # model id -> calibrated thresholds (written by `cert trajectory calibrate`; keep it the last key)
     thresholds: dict[str, CalibratedThresholds | LegacyThresholds] = Field(default_factory=dict)
 

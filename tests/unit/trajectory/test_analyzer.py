@@ -72,7 +72,8 @@ def test_rows_pass_the_parquet_contracts(tmp_path, analyzer, sample_chains):
 
 def test_thresholds_apply_after_scoring_so_the_cache_serves_new_thresholds(analyzer, sample_chains):
     chains = sample_chains[:3]
-    strict = Distribution(mean=3.0, std=1.0, percentiles={**WIDE.percentiles, "p50": -2.0, "p99": -1.0})
+    strict = Distribution(mean=3.0, std=1.0, percentiles={**WIDE.percentiles, "p50": -2.0, "p99": -1.0,
+                                                                "p99_9": -1.0})
     strict_thresholds = THRESHOLDS.model_copy(update={"signals": {**THRESHOLDS.signals, "surprise": strict}})
     strict = analyzer.config.model_copy(update={"thresholds": {analyzer.config.model: strict_thresholds}})
     loose = analyzer.analyze(chains)

@@ -20,7 +20,7 @@ WORDS = ["alpha", "bravo", "charlie", "delta", "echo"]
 
 
 def _chain(chain_id: str, surprises: list[float], tokens: int = 4, steps: list[str] | None = None,
-           question: str = "Q") -> tuple[ChainInput, ChainScore]:
+           question: str = " ".join(WORDS)) -> tuple[ChainInput, ChainScore]:
     scored, running = [], 0.0
     for i, s in enumerate(surprises):
         running += s
@@ -66,7 +66,8 @@ def _dist(p50: float, p99: float) -> Distribution:
 THRESHOLDS = CalibratedThresholds(
     model="m", calibrated_at="2026-11-25T00:00:00+00:00", n_steps=100, n_chains=25,
     signals={"surprise": _dist(2.0, 3.0), "mean_nll": _dist(0.5, 0.75), "peak_nll": _dist(1.0, 1.5),
-             "repetition": _dist(0.2, 0.5), "arithmetic": _dist(0.0, 0.0), "unsupported_numbers": _dist(0.0, 0.0)},
+             "repetition": _dist(0.2, 0.5), "arithmetic": _dist(0.0, 0.0), "unsupported_numbers": _dist(0.0, 0.0),
+             "unanchored": _dist(0.2, 0.5)},
     domain=_dist(0.5, 0.8),
 )
 

@@ -14,8 +14,9 @@ def _pair(question: str, steps: list[str]) -> tuple[ChainInput, ChainScore]:
     return ChainInput("c", question, tuple(steps)), ChainScore("c", scored, 2 * len(steps), False)
 
 
-def test_there_are_six_signals_one_module_each():
-    assert list(SIGNALS) == ["surprise", "mean_nll", "peak_nll", "repetition", "arithmetic", "unsupported_numbers"]
+def test_there_are_seven_signals_one_module_each():
+    assert list(SIGNALS) == ["surprise", "mean_nll", "peak_nll", "repetition", "arithmetic", "unsupported_numbers",
+                             "unanchored"]
 
 
 @pytest.mark.parametrize("text, wrong", [
@@ -45,3 +46,12 @@ def test_unsupported_numbers_are_those_not_given_or_derived_yet():
     values = signal_values(*_pair("Ann has 9 pens, buys 6 and loses 4.", steps))["unsupported_numbers"]
     # step 0 uses 15 before step 1 derives it (11 is derived in step 0 itself); the rest are known
     assert values == [1.0, 0.0, 0.0]
+
+
+def test_unanchored_is_the_share_of_content_words_and_numbers_found_nowhere_else():
+    steps = ["Each shelf holds 9 bolts.", "Octopuses have three hearts.", "So 6 shelves hold 54 bolts."]
+    values = signal_values(*_pair("Ann stacks bolts on 6 shelves, 9 per shelf.", steps))["unanchored"]
+    # terms are first five letters ("each" and "so" do not count). step 0: shelf, 9, bolts found,
+    # "holds" not ("hold" in step 2 is another term) -> 1/4; step 1: octop, three, heart nowhere -> 3/3;
+    # step 2: 6, shelv (question), bolts found, hold and 54 not -> 2/5
+    assert values == pytest.approx([0.25, 1.0, 0.4])
