@@ -30,3 +30,10 @@ def setup(isolated_prefect: bool = True) -> Path:
 def emit(figures: dict) -> None:
     """The last line of output is one JSON object of figures."""
     print(json.dumps(figures, sort_keys=False), flush=True)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM). Unlike ru_maxrss it does not carry over the parent's peak
+    through fork and exec, so a side run in its own process reports only its own memory."""
+    status = Path("/proc/self/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024

@@ -18,10 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import time
 
-from _common import PROJECT_ROOT as REPO  # noqa: E402  (puts the repo on sys.path)
+import _common  # noqa: E402  (puts the repo on sys.path)
+from _common import PROJECT_ROOT as REPO  # noqa: E402
 
 
 def make_chains(n: int, steps: int, per_step: int, seed: int = 0):
@@ -122,7 +122,7 @@ def main() -> None:
     _, one_pass_s = timed(lambda: ChainScorer(source, batch_size=1).score(few), args.repeats)
     _, prefix_s = timed(lambda: [prefix_scoring(model, tokenizer, c) for c in few], args.repeats)
 
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_rss_mb = _common.peak_rss_mb()
     report = {
         "tokens_per_s": round(total_tokens / score_s, 1),
         "raw_forward_tokens_per_s": round(total_tokens / raw_s, 1),

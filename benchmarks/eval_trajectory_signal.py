@@ -32,14 +32,14 @@ from _common import PROJECT_ROOT  # noqa: E402  (puts the repo on sys.path)
 DATA = PROJECT_ROOT / "data/trajectories"
 
 
-def _load(path: str):
+def _load(path: str, max_chain_bytes: int | None = None):
     from cert_core.trajectory import read_chains
 
     kinds = {}
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         kinds[record["chain_id"]] = record.get("corruption") or ("good" if record.get("bad_step") is None else "bad")
-    return read_chains(path, 64).chains, kinds
+    return read_chains(path, 64, max_chain_bytes).chains, kinds
 
 
 def _auc(bad: list[float], good: list[float]) -> float | None:

@@ -10,9 +10,11 @@ Errors are one `error:` line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +25,8 @@ import click
 
 from cert_core.config import ENVIRONMENTS
 from cert_core.errors import CertError, ConfigError, ResourceError
+from cert_core.secrets import install_scrub_filter
+from cert_core.stop import clear_stop, stop_requested
 
 F = TypeVar("F", bound=Callable)
 
@@ -46,12 +50,17 @@ def cli_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        clear_stop()
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
         except CertError as exc:
             fail(f"{exc.error_type}: {exc.message}", exit_code_for(exc))
         except KeyboardInterrupt:
             fail("interrupted", EXIT_INTERRUPTED)
+        if stop_requested():
+            fail("interrupted: stopped on request; the rows done were written, the rest are StopRequested "
+                 "error rows", EXIT_INTERRUPTED)
+        return result
 
     return wrapper  # type: ignore[return-value]
 
@@ -89,16 +98,52 @@ def start_prefect_api() -> None:
 
     if PREFECT_API_URL.value() or not PREFECT_SERVER_EPHEMERAL_ENABLED.value():
         return
-    from prefect.server.api.server import SubprocessASGIServer
-
     try:
-        SubprocessASGIServer().start()  # one per process; the flow's client finds it running
+        owned_ephemeral_server().start()  # one per process; the flow's client finds it running
     except Exception as exc:  # any failure to come up: uvicorn, the database, the startup timeout
         raise ResourceError(
             f"Prefect's ephemeral API server did not start ({type(exc).__name__}: {str(exc)[:200]}); set "
             "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS higher, or start a server (`prefect server start`) "
             "and set PREFECT_API_URL=http://127.0.0.1:4200/api"
         ) from exc
+
+
+def _die_with_parent() -> None:
+    """In the server's child process before exec: the kernel kills it when the `cert` process dies,
+    even by kill -9, so no orphaned API server keeps listening or holding the database."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def owned_ephemeral_server():
+    """Prefect's ephemeral API server, owned by this process: it dies with us (Linux PR_SET_PDEATHSIG).
+
+    Prefect keeps one `SubprocessASGIServer` per port in a class-level registry; registering ours
+    first under the default key makes every Prefect client of this process use it.
+    """
+    import subprocess
+    from prefect.server.api.server import SubprocessASGIServer
+
+    class OwnedASGIServer(SubprocessASGIServer):
+        def _run_uvicorn_command(self) -> subprocess.Popen:
+            if not sys.platform.startswith("linux"):
+                return super()._run_uvicorn_command()
+            real_popen = subprocess.Popen
+            subprocess.Popen = functools.partial(real_popen, preexec_fn=_die_with_parent)  # type: ignore[misc]
+            try:
+                return super()._run_uvicorn_command()
+            finally:
+                subprocess.Popen = real_popen  # type: ignore[misc]
+
+    existing = SubprocessASGIServer._instances.get(None)
+    if existing is not None:  # already made (started or not) in this process
+        return existing
+    return OwnedASGIServer()
 
 
 def prepare_prefect_for_cli() -> None:
@@ -114,6 +159,9 @@ def prepare_prefect_for_cli() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
+    # Leases of concurrency slots on disk under PREFECT_HOME, so the next ephemeral API (a new process on
+    # the same database) still knows the leases of a run that died and can release them.
+    os.environ.setdefault("PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE", "prefect.server.concurrency.lease_storage.filesystem")
     if not os.environ.get("PREFECT_API_URL"):
         # The ephemeral API runs in a subprocess that shares our stderr; at exit it logs event-flush
         # errors and CancelledError tracebacks. Failures that matter reach us through the client.
@@ -139,6 +187,7 @@ def show_flow_progress() -> None:
     for handler in logging.getLogger().handlers:
         if type(handler).__name__ == "PrefectConsoleHandler":
             handler.addFilter(_CertErrorsWithoutTraceback())
+    install_scrub_filter(logging.getLogger())  # no fragment of an API key reaches the terminal
 
 
 _NOISY_AT_EXIT = ("prefect", "uvicorn", "sqlalchemy", "asyncio", "httpx", "httpcore", "aiosqlite")

@@ -6,13 +6,17 @@ import click
 
 from .commands.config import config_group
 from .commands.coordinate import coordinate
+from .commands.drift import drift
 from .commands.fuse import fuse
 from .commands.health import health_command
 from .commands.limits import setup_limits
 from .commands.metrics import metrics_group
 from .commands.overlays import overlays
 from .commands.route import route
+from .commands.serve import serve_command
 from .commands.trajectory import trajectory_group
+from .commands.tripwire import tripwire_group
+from .commands.validate import validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,13 +31,17 @@ def cli() -> None:
 
 cli.add_command(config_group)
 cli.add_command(coordinate)
+cli.add_command(drift)
 cli.add_command(fuse)
 cli.add_command(health_command)
 cli.add_command(metrics_group)
 cli.add_command(overlays)
 cli.add_command(route)
+cli.add_command(serve_command)
 cli.add_command(setup_limits)
 cli.add_command(trajectory_group)
+cli.add_command(tripwire_group)
+cli.add_command(validate)
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ exceptions are mapped at the boundary with ``raise CertSubclass(...) from exc``.
     ├── ConfigError                a config file is malformed or a value is out of range
     ├── ResourceError              a model, client or file could not be used
     │   ├── ResourceLoadError      a model or file could not be found or loaded
-    │   └── GPUOutOfMemoryError    CUDA ran out of memory; the caller may fall back to CPU
+    │   ├── GPUOutOfMemoryError    CUDA ran out of memory; the caller may fall back to CPU
+    │   └── CorruptStateError      a state file does not parse or has wrong types; fail closed
     ├── NeedsKeyError              a backend needs an API key that is not set
     ├── CircuitBreakerOpen         a breaker is open; fail fast, never retried
     ├── LLMError                   an LLM call failed after its retries
@@ -19,7 +20,9 @@ exceptions are mapped at the boundary with ``raise CertSubclass(...) from exc``.
     │   ├── LLMTimeout             the request timed out
     │   ├── ConnectionDropped      the connection broke before a response
     │   └── MalformedResponse      the response body could not be parsed
-    └── TimeoutExceeded            a batch or step ran past its time limit
+    ├── TimeoutExceeded            a batch or step ran past its time limit
+    ├── ValidationFailed           `cert validate`: the config or the routing smoke run failed
+    └── StopRequested              the run was asked to stop (SIGTERM, Ctrl-C); never retried
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "CorruptStateError",
+    "StopRequested",
     "BudgetExceeded",
     "CertError",
     "CircuitBreakerOpen",
@@ -44,6 +49,7 @@ __all__ = [
     "ResourceLoadError",
     "ServerError",
     "TimeoutExceeded",
+    "ValidationFailed",
 ]
 
 
@@ -64,12 +70,15 @@ class CertError(Exception):
         retry_after: float | None = None,
         context: dict[str, Any] | None = None,
     ) -> None:
+        from .secrets import scrub, scrub_value  # every error message leaves the process: no key in it
+
+        message = scrub(message)
         super().__init__(message)
         self.message = message
         self.error_type = error_type or type(self).__name__
         self.recoverable = self.recoverable_default if recoverable is None else recoverable
         self.retry_after = retry_after
-        self.context = dict(context or {})
+        self.context = scrub_value(dict(context or {}))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +126,12 @@ class GPUOutOfMemoryError(ResourceError):
     pass
 
 
+class CorruptStateError(ResourceError):
+    """A state file does not parse or fails its typed model; callers fail closed until it is reset."""
+
+    recoverable_default = False
+
+
 class NeedsKeyError(CertError):
     pass
 
@@ -155,3 +170,11 @@ class MalformedResponse(LLMError):
 
 class TimeoutExceeded(CertError):
     recoverable_default = True
+
+
+class ValidationFailed(CertError):
+    """The project validation (config plus a routing smoke run on the sample) found problems."""
+
+
+class StopRequested(CertError):
+    """The run was asked to stop: no new LLM call starts; the rows done are still written."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["ChainStatus", "CoordinationStatus", "FusionStatus", "HealthStatus"]
+__all__ = ["ChainStatus", "ChangeType", "CoordinationStatus", "DriftSeverity", "FusionStatus", "HealthStatus",
+           "QualityCheckStatus"]
 
 
 class FusionStatus(StrEnum):
@@ -46,3 +47,34 @@ class HealthStatus(StrEnum):
     @property
     def rank(self) -> int:
         return list(HealthStatus).index(self)
+
+
+class DriftSeverity(StrEnum):
+    """A drift event's level, least first (`rank` orders them; the gauge exports rank, 0 = none)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(DriftSeverity).index(self) + 1
+
+
+class ChangeType(StrEnum):
+    """What happened to a watched file, or why it could not be looked at."""
+
+    ADDED = "added"
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    UNREADABLE = "unreadable"
+    SYMLINK_OUTSIDE_ROOT = "symlink_outside_root"
+    STATE_CORRUPT = "state_corrupt"
+
+
+class QualityCheckStatus(StrEnum):
+    """One quality-drift metric: tested, or too few rows in a window to test."""
+
+    TESTED = "tested"
+    INSUFFICIENT_DATA = "insufficient_data"

@@ -4,11 +4,12 @@
         chunks = chunked(items, size)
         with make_task_runner(task_runner, dask_address, workers) as runner:  # a flow parameter picks it
             results = gather_chunks(X_chunk_task, chunks, "x-progress", runner=runner, config=run.config)
-        write_dataset_task.submit(...) per dataset, then publish_X_summary_task(...)
+        write_datasets_task({dataset: rows, ...}) (published together), then publish_X_summary_task(...)
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -28,6 +29,8 @@ from prefect.utilities.annotations import quote
 from cert_core.config import CertConfig, get_settings
 from cert_core.errors import ConfigError
 from cert_core.observability import configure_logging, correlation_id
+from cert_core.secrets import install_scrub_filter
+from cert_core.stop import stop_on_signals
 from tasks.config import load_config_task
 
 from ._runners import RUNNERS, RunnerName
@@ -61,6 +64,8 @@ def start_run_logging() -> None:
         settings = get_settings()
         configure_logging(settings.log_level, settings.log_format)
         _logging_ready.set()
+    # Prefect's handlers too: its console and the API log handler that fills the flow run's log
+    install_scrub_filter(*(logging.getLogger(n) for n in ("", "prefect.flow_runs", "prefect.task_runs", "prefect.extra")))
 
 
 def current_run_id() -> str:
@@ -85,7 +90,7 @@ def flow_context(config_dir: str | None, env: str | None, results_dir: str | Non
     the effective config (the `load-config` task) and the results folder."""
     start_run_logging()
     run_id = current_run_id()
-    with correlation_id(run_id):
+    with correlation_id(run_id), stop_on_signals():  # SIGTERM/Ctrl-C: stop new calls, still write the rows
         config = load_config_task(config_dir, env)
         yield FlowRun(run_id, config, resolve_results_dir(results_dir), get_run_logger())
 
@@ -107,8 +112,10 @@ def make_task_runner(name: str, dask_address: str | None = None, max_workers: in
         if dask_address:
             return DaskTaskRunner(address=dask_address)
         processes = max(1, min(max_workers, os.cpu_count() or 1))
+        # dashboard on a free port: two runs at once must not fight over 8787
         return DaskTaskRunner(cluster_kwargs={"n_workers": processes, "processes": True,
-                                              "threads_per_worker": -(-max_workers // processes)})
+                                              "threads_per_worker": -(-max_workers // processes),
+                                              "dashboard_address": ":0"})
     raise ConfigError(f"unknown task runner {name!r}; use {' or '.join(repr(r) for r in RUNNERS)}")
 
 
@@ -136,16 +143,20 @@ def gather_chunks(
     *,
     runner: TaskRunner | None = None,
     on_failure: Callable[[Sequence[Any], BaseException], R] | None = None,
+    progress: Progress | None = None,
     **shared: Any,
 ) -> list[R]:
     """One task run per chunk (``task(chunk=..., **shared)``), on ``runner`` (default: the flow's).
 
     Results come back in chunk order; a progress artifact advances as chunks finish, in whatever
     order they finish. A chunk whose task failed gives ``on_failure(chunk, error)`` when given,
-    else the flow fails with that error.
+    else the flow fails with that error. A streamed flow passes its own ``progress`` (and
+    advances it itself) instead of one per call.
     """
     logger = get_run_logger()
-    progress = Progress(progress_key, f"{len(chunks)} chunks of {task.name}", len(chunks))
+    own_progress = progress is None
+    if progress is None:
+        progress = Progress(progress_key, f"{len(chunks)} chunks of {task.name}", len(chunks))
     # quote(): Prefect does not walk bulk data for dependency tracking (10k rows cost ~30 s). Only
     # in-process: Dask rebuilds a quote (a namedtuple) and the dataclasses inside it as plain tuples.
     in_process = runner is None or isinstance(runner, ThreadPoolTaskRunner)
@@ -161,8 +172,9 @@ def gather_chunks(
         else:
             outcome = future.result(raise_on_failure=False)
             results[i] = on_failure(chunks[i], outcome) if isinstance(outcome, BaseException) else outcome
-        progress.advance(done)
+        if own_progress:
+            progress.advance(done)
         logger.info("%s: chunk %d/%d done (%d items)", task.name, done, len(chunks), len(chunks[i]))
-    if not chunks:
+    if not chunks and own_progress:
         progress.advance(progress.total)
     return results

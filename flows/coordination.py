@@ -30,7 +30,7 @@ from tasks.coordination import (
     publish_coordination_summary_task,
     strategy_task,
 )
-from tasks.datasets import write_dataset_task
+from tasks.datasets import write_datasets_task
 from tasks.fusion import ensure_llm_limits_task
 
 from ._runtime import Progress, flow_context
@@ -112,10 +112,10 @@ def _run(tasks_path: str, num_agents: int, strategy: str | list[str], rounds: in
                         plan.backend_reason, plan.judge, ", ".join(plan.strategies))
         outcomes = _measure(plan, config, run.run_id, backend, judge, force_refresh)
         rows = build_rows_task(quote(outcomes), quote(plan), config, run.run_id)
-        runs = write_dataset_task.submit("coordination_runs", quote(rows.coordination_runs), run.results_dir,
-                                         run.run_id)
-        calls = write_dataset_task.submit("agent_responses", quote(rows.agent_responses), run.results_dir, run.run_id)
-        paths = [str(runs.result().path), str(calls.result().path)]
+        # both datasets publish together, or neither
+        written = write_datasets_task(quote({"coordination_runs": rows.coordination_runs,
+                                             "agent_responses": rows.agent_responses}), run.results_dir, run.run_id)
+        paths = [str(part.path) for part in written]
         publish_coordination_summary_task(quote(rows), quote(plan), paths)
     by_status: dict[str, int] = {}
     for row in rows.coordination_runs:
@@ -138,7 +138,18 @@ def coordination_baseline(
     env: str | None = None,
     config_dir: str | None = None,
 ) -> CoordinationRunResult:
-    """N independent agents per task, each answer judged (cached), and the majority-vote control."""
+    """N independent agents per task, each answer judged (cached), and the majority-vote control.
+
+    Args:
+        tasks_path: JSONL file of coordination tasks, relative to the project root or absolute.
+        num_agents: Agents per task.
+        backend: LLM backend: auto (anthropic if ANTHROPIC_API_KEY is set, else a configured local model, else simulated), anthropic, local or simulated.
+        judge: Who scores answers: llm, reference, or auto (reference on local and simulated backends, llm on anthropic).
+        force_refresh: Recompute the cached baseline instead of reading Prefect's cache.
+        results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
+        config_dir: Folder of the YAML configs; empty uses configs/fusion.
+    """
     return _run(tasks_path, num_agents, "vote", 1, backend, judge, force_refresh, results_dir, env, config_dir)
 
 
@@ -156,5 +167,18 @@ def coordinated_run(
     config_dir: str | None = None,
 ) -> CoordinationRunResult:
     """One or more strategies ("debate", "sequential,parallel", "all") next to the vote control, each
-    against the baseline from the cache (or computed): gamma, omega, gain_over_vote, consensus_rate."""
+    against the baseline from the cache (or computed): gamma, omega, gain_over_vote, consensus_rate.
+
+    Args:
+        tasks_path: JSONL file of coordination tasks, relative to the project root or absolute.
+        num_agents: Agents per task.
+        strategy: sequential, parallel, debate, a comma list of them, or all.
+        rounds: Debate rounds.
+        backend: LLM backend: auto (anthropic if ANTHROPIC_API_KEY is set, else a configured local model, else simulated), anthropic, local or simulated.
+        judge: Who scores answers: llm, reference, or auto (reference on local and simulated backends, llm on anthropic).
+        force_refresh: Recompute the cached baseline instead of reading Prefect's cache.
+        results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
+        config_dir: Folder of the YAML configs; empty uses configs/fusion.
+    """
     return _run(tasks_path, num_agents, strategy, rounds, backend, judge, force_refresh, results_dir, env, config_dir)

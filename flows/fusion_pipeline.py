@@ -10,14 +10,14 @@ from prefect.utilities.annotations import quote
 
 from cert_core.fusion import summarise_fusion
 from cert_core.routing.records import reject_rows
-from tasks.datasets import write_dataset_task
+from tasks.datasets import write_datasets_task
 from tasks.fusion import (
     ensure_llm_limits_task,
     fuse_chunk_task,
     prepare_fusion_runtime_task,
     publish_fusion_summary_task,
 )
-from tasks.routing import read_scenarios_task, validate_scenarios_task
+from tasks.routing import load_scenarios_task
 
 from ._runtime import RunnerName, chunked, flow_context, gather_chunks, make_task_runner
 
@@ -47,13 +47,26 @@ def fusion_pipeline(
     task_runner: RunnerName = "thread",
     dask_address: str | None = None,
 ) -> FusionRunResult:
+    """Route, budget and call the LLM for every scenario of a file; writes fusion_runs and scenario_rejects.
+
+    Args:
+        scenarios_path: Scenario file (JSONL, YAML or Parquet), relative to the project root or absolute.
+        backend: LLM backend: auto (anthropic if ANTHROPIC_API_KEY is set, else a configured local model, else simulated), anthropic, local or simulated.
+        results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
+        env: Config environment: development, staging or production (empty uses CERT_ENV).
+        config_dir: Folder of the YAML configs; empty uses configs/fusion.
+        chunk_size: Scenarios per task; empty gives one chunk per LLM call allowed in flight.
+        max_tokens: Output tokens per call; empty uses llm.fusion.max_tokens.
+        priority: Budget priority (critical, high, medium or low); empty uses llm.fusion.priority.
+        task_runner: Where chunks run: thread (this process) or dask (a process LocalCluster, or dask_address).
+        dask_address: Address of a running Dask scheduler (tcp://host:8786) when task_runner is dask.
+    """
     with flow_context(config_dir, env, results_dir) as run:
         config = run.config
         ensure_llm_limits_task(config)
         name, model, reason = prepare_fusion_runtime_task(config, backend, max_tokens, priority)
         run.logger.info("LLM backend: %s (%s): %s", name.upper() if name == "simulated" else name, model, reason)
-        batch = read_scenarios_task(scenarios_path)
-        checked = validate_scenarios_task(quote(batch), config)
+        checked = load_scenarios_task(scenarios_path, config)
         # as many chunks as calls allowed in flight, so the limiter, not the chunking, sets the pace
         workers = config.llm.rate_limits.max_in_flight
         chunks = chunked(checked.valid, chunk_size or max(1, -(-len(checked.valid) // workers)))
@@ -61,12 +74,13 @@ def fusion_pipeline(
             results = gather_chunks(fuse_chunk_task, chunks, "fusion-progress", runner=runner, run_id=run.run_id,
                                     config=config, backend=backend, max_tokens=max_tokens, priority=priority)
         rows = [o.as_row(config.config_version, run.run_id) for outcomes in results for o in outcomes]
-        written = write_dataset_task.submit("fusion_runs", quote(rows), run.results_dir, run.run_id)
-        rejects = write_dataset_task.submit(
-            "scenario_rejects", quote(reject_rows(checked.rejects, config.config_version, run.run_id)),
+        # both datasets publish together: a failed run leaves no scenario_rejects part behind
+        written = write_datasets_task(
+            quote({"fusion_runs": rows,
+                   "scenario_rejects": reject_rows(checked.rejects, config.config_version, run.run_id)}),
             run.results_dir, run.run_id,
         )
-        paths = [str(written.result().path), str(rejects.result().path)]
+        paths = [str(part.path) for part in written]
         summary = summarise_fusion(rows)
         publish_fusion_summary_task(summary, quote(rows), config, name, reason, paths)
     return FusionRunResult(run.run_id, name, reason, summary.scenarios, summary.by_status, len(checked.rejects),

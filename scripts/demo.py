@@ -84,11 +84,22 @@ def step_coordinate() -> str:
     return "\n".join(lines)
 
 
+def step_drift() -> str:
+    """The first scan makes the baseline (the demo's state dir is fresh); quality drift reads the
+    results the steps above wrote."""
+    from flows.drift_scan import drift_scan
+
+    r = drift_scan(results_dir=RESULTS)
+    tested = "; quality drift in " + ", ".join(r.quality_drifted) if r.quality_drifted else ""
+    return f"{r.message} (severity {r.severity or 'none'}{tested}) -> {Path(r.drift_events_path).parent.parent}"
+
+
 STEPS = [
     ("route scenarios to micro-overlays", step_route),
     ("fusion pipeline: route, budget, LLM call, tripwire", step_fuse),
     ("trajectory analysis: per-step perplexity, entropy, surprise", step_trajectory),
     ("coordination: sequential, parallel, debate vs independent agents and the vote", step_coordinate),
+    ("drift scan: watched files and config against a baseline, quality drift over the results", step_drift),
 ]
 
 

@@ -78,7 +78,7 @@ def _runtime(config: CertConfig, backend: str | None, judge: str | None) -> Coor
     return process_resource(
         key,
         lambda: build_runtime(config, settings, backend, judge,
-                              limiter=PrefectRequestLimiter(config.llm.rate_limits, strict=True)),
+                              limiter=PrefectRequestLimiter.from_config(config.llm, strict=True)),
         close=CoordinationRuntime.close,
     )
 

@@ -31,7 +31,7 @@ def _runtime(config: CertConfig, backend: str | None, max_tokens: int | None, pr
     return process_resource(
         key,
         lambda: build_runtime(config, settings, backend, max_tokens=max_tokens, priority=priority,
-                              limiter=PrefectRequestLimiter(config.llm.rate_limits, strict=True)),
+                              limiter=PrefectRequestLimiter.from_config(config.llm, strict=True)),
         close=FusionRuntime.close,
     )
 

@@ -1,4 +1,4 @@
-"""Routing tasks: read, validate, route one chunk, and publish the run summary.
+"""Routing tasks: read and validate a (small) scenario file, route one chunk, publish the run summary.
 
 No tags: each tagged task run asks the API for tag concurrency slots, a round trip per chunk.
 """
@@ -10,26 +10,24 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
 from cert_core.config import CertConfig
-from cert_core.io.scenario_source import ScenarioBatch, read_scenario_batch
+from cert_core.io.ids import SeenIds
+from cert_core.io.scenario_source import RawRow, flatten, iter_scenario_groups
 from cert_core.routing import ValidatedScenarios, validate_scenarios
 from cert_core.routing.records import RoutingSummary, summary_markdown, summary_table
 from cert_core.routing.router import RoutedChunk, cached_router, route_chunk
-from cert_core.routing.validation import ValidRow
 
 
-@task(name="read-scenarios", cache_policy=NONE)
-def read_scenarios_task(path: str) -> ScenarioBatch:
-    return read_scenario_batch(path)
-
-
-@task(name="validate-scenarios", cache_policy=NONE)
-def validate_scenarios_task(batch: ScenarioBatch, config: CertConfig) -> ValidatedScenarios:
-    return validate_scenarios(batch.rows, list(config.scenario_profiles.categories))
+@task(name="load-scenarios", cache_policy=NONE)
+def load_scenarios_task(path: str, config: CertConfig) -> ValidatedScenarios:
+    """Every row of a scenario file, validated once: for flows that need all scenarios at hand
+    (fusion); routing streams the file instead."""
+    rows = flatten(iter_scenario_groups(path, config.input_limits))
+    return validate_scenarios(rows, list(config.scenario_profiles.categories), SeenIds())
 
 
 @task(name="route-chunk", cache_policy=NONE)
-def route_chunk_task(chunk: list[ValidRow], config: CertConfig) -> RoutedChunk:
-    return route_chunk(cached_router(config), [row.scenario for row in chunk])
+def route_chunk_task(chunk: list[RawRow], config: CertConfig) -> RoutedChunk:
+    return route_chunk(cached_router(config), chunk)
 
 
 @task(name="publish-routing-summary", cache_policy=NONE)

@@ -27,8 +27,8 @@ def check_model_task(model: str) -> str:
 
 
 @task(name="trajectory-read-chains", tags=["trajectory"], cache_policy=NO_CACHE, retries=0)
-def read_chains_task(chains_path: str, max_chain_length: int) -> ChainFile:
-    return read_chains(chains_path, max_chain_length)
+def read_chains_task(chains_path: str, max_chain_length: int, max_chain_bytes: int) -> ChainFile:
+    return read_chains(chains_path, max_chain_length, max_chain_bytes)
 
 
 @task(name="trajectory-score-chunk", tags=["trajectory"], cache_policy=NO_CACHE, retries=0)

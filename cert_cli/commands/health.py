@@ -23,7 +23,7 @@ from .._common import EXIT_RUN_FAILED, cli_errors, fail, with_env_option
 def open_health_checker(env: str | None) -> Iterator[tuple[object, bool]]:
     """The HealthChecker for this state dir, and whether a budget ledger exists; closes the ledger after."""
     from cert_core.config import get_settings, load_config
-    from cert_core.governance import BudgetTripwire, EnergyGovernanceController, default_state_file
+    from cert_core.governance import BudgetTripwire, EnergyGovernanceController, default_state_file, hold_ttl_s
     from cert_core.safety import HealthChecker, ProductionSafetyManager
 
     settings = get_settings()
@@ -33,12 +33,44 @@ def open_health_checker(env: str | None) -> Iterator[tuple[object, bool]]:
     energy = None
     ledger_file = settings.state_dir / "ledger.db"
     if settings.ledger_url or ledger_file.exists():  # do not create an empty ledger just to look at it
-        energy = EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url)
+        energy = EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url,
+                                                        hold_ttl_s=hold_ttl_s(config))
+    checker = HealthChecker(safety=safety, tripwire=tripwire, energy=energy)
+    checker.register("llm_slots", lambda: slot_health(config.llm.rate_limits.in_flight_limit_name))
     try:
-        yield HealthChecker(safety=safety, tripwire=tripwire, energy=energy), energy is not None
+        yield checker, energy is not None
     finally:
         if energy is not None:
             energy.ledger.dispose()
+
+
+def slot_health(in_flight_limit: str):
+    """Concurrency slots held by this machine's runs (from the holder registry under PREFECT_HOME,
+    no API server needed); slots held by a process that is gone make the system degraded."""
+    import os
+    import time
+    from pathlib import Path
+
+    from cert_core.governance.slot_holders import SlotHolderRegistry
+    from cert_core.safety import ComponentHealth
+
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    holds = SlotHolderRegistry(home / "cert-slot-holders").holds()
+    now = time.time()
+    dead = [h for h in holds if not h.alive() or h.expires_at <= now]
+    details = {
+        "occupied_slots": {name: sum(h.slots for h in holds if name in h.names)
+                           for name in sorted({in_flight_limit, *(n for h in holds for n in h.names)})},
+        "holders": [{"lease_id": h.lease_id, "pid": h.pid, "api": h.api, "slots": h.slots, "limits": list(h.names),
+                     "age_s": round(h.age_s(now), 1), "alive": h.alive(), "expired": h.expires_at <= now}
+                    for h in holds],
+    }
+    issues = ()
+    if dead:
+        issues = (f"{sum(h.slots for h in dead)} concurrency slot(s) held by {len(dead)} ended run(s) "
+                  f"(oldest {max(h.age_s(now) for h in dead):.0f} s); the next run frees them, or run "
+                  "`cert setup-limits --reset`",)
+    return ComponentHealth("llm_slots", HealthStatus.DEGRADED if issues else HealthStatus.HEALTHY, issues, details)
 
 
 @click.command("health", help="Print the system health (tripwire, budget ledger, breakers, SLOs).")
@@ -58,6 +90,14 @@ def health_command(env: str | None, as_json: bool, strict: bool) -> None:
         click.secho(f"system health: {report.status}", fg=colour, bold=True)
         for name, component in report.components.items():
             click.echo(f"  {name}: {component.status}")
+            if name == "llm_slots":
+                for limit, used in component.details.get("occupied_slots", {}).items():
+                    ages = [h["age_s"] for h in component.details["holders"] if limit in h["limits"]]
+                    click.echo(f"    {limit}: {used} slot(s) held here" + (f", oldest {max(ages):.0f} s" if ages else ""))
+            if name == "budget_ledger" and "reservations" in component.details:
+                res = component.details["reservations"]
+                click.echo(f"    outstanding reservations: {res['count']} ({res['tokens']} tokens), "
+                           f"oldest {res['oldest_age_s']:.0f} s, {res['expired']} expired")
         for issue in report.issues:
             click.echo(f"  - {issue}")
         if not has_ledger:

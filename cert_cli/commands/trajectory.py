@@ -71,7 +71,7 @@ def calibrate_cmd(chains: str, model: str | None, config_dir: str | None, env: s
 
     config = load_config(config_dir, env)
     scoring = config.trajectory.with_overrides(model=model)
-    chain_file = read_chains(chains, scoring.max_chain_length)
+    chain_file = read_chains(chains, scoring.max_chain_length, config.input_limits.max_chain_bytes)
     good = [c for c in chain_file.chains if c.bad_step is None]
     skipped = len(chain_file.chains) - len(good)
     if len(good) < MIN_CALIBRATION_CHAINS:

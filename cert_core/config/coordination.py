@@ -103,7 +103,6 @@ class CoordinationConfig(Section):
     judge: JudgeSettings = Field(default_factory=JudgeSettings)
     baseline_cache: BaselineCache = Field(default_factory=BaselineCache)
     vote: VoteSettings = Field(default_factory=VoteSettings)
-    max_line_bytes: int = Field(1_048_576, ge=1024)  # one line of the tasks file
     embedding_cache_size: int = Field(4096, ge=0)
     bootstrap_resamples: int = Field(2000, ge=100)
     bootstrap_seed: int = 0

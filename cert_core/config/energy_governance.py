@@ -16,6 +16,10 @@ class BudgetLimits(Section):
     max_cost_per_operation_usd: float = Field(7.5, gt=0)
     emergency_reserve_tokens: int = Field(10_000, ge=0)
     maintenance_reserve_tokens: int = Field(5_000, ge=0)
+    # A hold not committed or released within this time no longer counts against any cap (its process
+    # died). None: the LLM call timeout x every attempt (inner attempts x task tries) + the margin.
+    reservation_ttl_s: float | None = Field(None, gt=0)
+    reservation_ttl_margin_s: float = Field(120.0, ge=0)
 
     @model_validator(mode="after")
     def _burst_within_daily(self):

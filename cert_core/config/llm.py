@@ -39,6 +39,10 @@ class RateLimits(Section):
     headroom: float = Field(0.95, gt=0, le=1)
     rpm_limit_name: str = "anthropic-rpm"
     in_flight_limit_name: str = "anthropic-in-flight"
+    # an in-flight slot is leased for the call timeout plus this margin (Prefect's minimum lease is 60 s),
+    # so the slots of a process that died come back by themselves
+    slot_lease_margin_s: float = Field(30.0, ge=0)
+    slot_wait_notice_s: float = Field(5.0, gt=0)  # a call waiting longer for a slot says so, naming the limit
 
 
 class ModelPrice(Section):

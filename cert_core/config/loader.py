@@ -7,14 +7,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..errors import ConfigError
+from ..errors import ConfigError, InvalidInputError
+from ..io.yaml_bounded import load_yaml_file
 from .circuit_breakers import CircuitBreakersConfig
 from .coordination import CoordinationConfig
 from .drift_policy import DriftPolicy
 from .energy_governance import EnergyGovernanceConfig
+from .input_limits import InputLimits
 from .llm import LLMConfig
 from .overlay_params import OverlayParams
 from .scenario_profiles import ScenarioProfiles
@@ -32,6 +33,7 @@ CONFIG_FILES: dict[str, type[BaseModel]] = {
     "llm": LLMConfig,
     "trajectory": TrajectoryConfig,
     "coordination": CoordinationConfig,
+    "input_limits": InputLimits,
 }
 
 
@@ -51,6 +53,7 @@ class CertConfig(BaseModel):
     llm: LLMConfig
     trajectory: TrajectoryConfig
     coordination: CoordinationConfig
+    input_limits: InputLimits
     sources: dict[str, list[str]]  # section -> files merged, empty when defaults were used
     config_version: str
 
@@ -73,27 +76,16 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def read_yaml_mapping(path: Path) -> dict[str, Any]:
-    """Parse one YAML file that must hold a mapping; every failure is a ConfigError naming the file."""
+def read_yaml_mapping(path: Path, limits: InputLimits | None = None) -> dict[str, Any]:
+    """Parse one YAML file that must hold a mapping (bounded: input_limits); every failure is a
+    ConfigError naming the file."""
+    limits = limits or InputLimits()
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not valid UTF-8 (byte {exc.start}); save the file as UTF-8",
-            context={"file": str(path)},
-        ) from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})", context={"file": str(path)}) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(
-            f"{path}: malformed YAML{where}: {problem}; fix the syntax (indentation, quotes, ':' after keys)",
-            context={"file": str(path)},
-        ) from exc
+        data = load_yaml_file(path, max_bytes=limits.max_yaml_bytes, max_aliases=limits.max_yaml_aliases,
+                              max_nodes=limits.max_yaml_nodes)
+    except InvalidInputError as exc:
+        message = exc.message if exc.message.startswith(str(path)) else f"{path}: {exc.message}"
+        raise ConfigError(message, context={"file": str(path)}) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -120,7 +112,7 @@ def _short(value: Any) -> bool:
     return isinstance(value, (int, float, str, bool)) and len(repr(value)) <= 60
 
 
-def load_section(config_dir: Path, section: str, env: str) -> tuple[BaseModel, list[str]]:
+def load_section(config_dir: Path, section: str, env: str, limits: InputLimits | None = None) -> tuple[BaseModel, list[str]]:
     model = CONFIG_FILES[section]
     base_path = config_dir / f"{section}.yaml"
     env_path = config_dir / f"{section}_{env}.yaml"
@@ -128,7 +120,7 @@ def load_section(config_dir: Path, section: str, env: str) -> tuple[BaseModel, l
     files: list[str] = []
     for path in (base_path, env_path):
         if path.is_file():
-            data = deep_merge(data, read_yaml_mapping(path))
+            data = deep_merge(data, read_yaml_mapping(path, limits))
             files.append(str(path))
     try:
         return model.model_validate(data), files
@@ -156,8 +148,11 @@ def load_config(config_dir: str | Path | None = None, env: str | None = None) ->
 
     parsed: dict[str, Any] = {}
     sources: dict[str, list[str]] = {}
+    # input_limits first (read with its own defaults): it bounds how every other file is read
+    parsed["input_limits"], sources["input_limits"] = load_section(directory, "input_limits", environment)
     for section in CONFIG_FILES:
-        parsed[section], sources[section] = load_section(directory, section, environment)
+        if section != "input_limits":
+            parsed[section], sources[section] = load_section(directory, section, environment, parsed["input_limits"])
 
     overlay_texts = {}
     overlays_dir = directory / "micro_overlays"

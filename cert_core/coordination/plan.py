@@ -41,7 +41,7 @@ class CoordinationPlan:
 def plan_run(config: CertConfig, tasks_path: str, *, num_agents: int, strategy: str | list[str], rounds: int,
              backend: str, backend_reason: str, model: str, judge_name: str, judge_identity: str) -> CoordinationPlan:
     strategies = validate_run(config.coordination, num_agents, rounds, strategy)
-    task_file: TaskFile = read_tasks(tasks_path, config.coordination.max_line_bytes)
+    task_file: TaskFile = read_tasks(tasks_path, config.input_limits.max_line_bytes)
 
     def request(task, name: str) -> MeasurementRequest:
         return make_request(task, name, num_agents=num_agents, rounds=rounds, backend=backend, model=model,

@@ -14,7 +14,7 @@ from typing import Literal
 from ..config import CertConfig, CertSettings
 from ..config.llm import LLMConfig
 from ..errors import InvalidInputError
-from ..governance import EnergyGovernanceController
+from ..governance import EnergyGovernanceController, hold_ttl_s
 from ..llm import BackendChoice, RequestLimiter, select_backend
 from ..llm.governed import CallLLM, GovernedLLM, direct_call
 from ..resources import process_resource
@@ -114,7 +114,8 @@ def build_runtime(
     agent_breaker = breakers.get(coordination.breaker)
     llm_config = agents_llm_config(config)
     choice = select_backend(backend, llm_config, settings, limiter=limiter)
-    controller = EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url)
+    controller = EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url,
+                                                       hold_ttl_s=hold_ttl_s(config))
     agents = GovernedLLM(choice.backend, controller, agent_breaker)
     judge_choice = resolve_judge(judge, choice.name, config)
     embeddings = shared_embeddings(coordination.embedding_cache_size)

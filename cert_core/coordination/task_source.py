@@ -8,17 +8,19 @@ is too long, not UTF-8, not JSON, too deeply nested, not an object, or not a val
 ``TaskReject`` with its line number and the rest are read. A duplicate id rejects the later line.
 A file that is missing, empty, or not UTF-8 at all is an InvalidInputError that fails the run.
 
-(The shared bounded JSONL reader in cert_core.io replaces the line loop once it lands.)
+Lines are read by the shared bounded reader (cert_core.io.jsonl, input_limits.max_line_bytes).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config.input_limits import InputLimits
 from ..errors import InvalidInputError
+from ..io.ids import id_problem
+from ..io.jsonl import iter_jsonl
 from .types import CoordinationTask
 
 __all__ = ["MAX_ID_LENGTH", "TaskFile", "TaskReject", "parse_task", "read_tasks"]
@@ -42,33 +44,6 @@ class TaskFile:
     rejects: tuple[TaskReject, ...]
 
 
-def _lines(path: Path, max_line_bytes: int) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) for each line; None for a line over the limit (never held in memory)."""
-    try:
-        handle = path.open("rb")
-    except FileNotFoundError as exc:
-        raise InvalidInputError(f"tasks file {path} does not exist; pass a JSONL file ({FORMAT_HINT})",
-                                context={"path": str(path)}) from exc
-    except OSError as exc:
-        raise InvalidInputError(f"tasks file {path} cannot be read ({exc.strerror or exc})",
-                                context={"path": str(path)}) from exc
-    with handle:
-        number = 0
-        while True:
-            line = handle.readline(max_line_bytes + 1)
-            if not line:
-                return
-            number += 1
-            if len(line) > max_line_bytes and not line.endswith(b"\n"):
-                while True:  # skip the rest of the long line in bounded pieces
-                    rest = handle.readline(max_line_bytes + 1)
-                    if not rest or rest.endswith(b"\n"):
-                        break
-                yield number, None
-                continue
-            yield number, line
-
-
 def parse_task(record: object, line: int) -> CoordinationTask | TaskReject:
     fallback = f"line-{line}"
     if not isinstance(record, dict):
@@ -79,9 +54,8 @@ def parse_task(record: object, line: int) -> CoordinationTask | TaskReject:
     if not isinstance(raw_id, str) or not raw_id.strip():
         return TaskReject(fallback, line, "InvalidTask", f"line {line}: id must be a non-empty string, got {raw_id!r}")
     task_id = raw_id.strip()
-    if len(task_id) > MAX_ID_LENGTH:
-        return TaskReject(fallback, line, "InvalidTask",
-                          f"line {line}: id is {len(task_id)} characters; at most {MAX_ID_LENGTH} are allowed")
+    if (problem := id_problem(task_id, MAX_ID_LENGTH)) is not None:
+        return TaskReject(fallback, line, "InvalidTask", f"line {line}: {problem}")
     text = record.get("task")
     if not isinstance(text, str) or not text.strip():
         got = "nothing" if text is None else repr(text)[:60]
@@ -102,41 +76,26 @@ def parse_task(record: object, line: int) -> CoordinationTask | TaskReject:
     return CoordinationTask(task_id, text.strip(), reference.strip() if reference else None, kind, line, extra)
 
 
-def read_tasks(path: str | Path, max_line_bytes: int = 1_048_576) -> TaskFile:
+def read_tasks(path: str | Path, max_line_bytes: int | None = None) -> TaskFile:
+    """Every task of a JSONL file, streamed with the shared bounded reader (cert_core.io.jsonl)."""
     path = Path(path)
-    if path.is_dir():
-        raise InvalidInputError(f"tasks file {path} is a folder; pass a JSONL file ({FORMAT_HINT})")
+    limit = max_line_bytes if max_line_bytes is not None else InputLimits().max_line_bytes
     tasks: list[CoordinationTask] = []
     rejects: list[TaskReject] = []
     seen: set[str] = set()
     lines = undecodable = 0
-    for number, raw in _lines(path, max_line_bytes):
-        if raw is None:
-            lines += 1
-            rejects.append(TaskReject(f"line-{number}", number, "LineTooLong",
-                                      f"line {number} is longer than {max_line_bytes} bytes (coordination.max_line_bytes)"))
-            continue
-        if number == 1 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise InvalidInputError(f"tasks file {path} is UTF-16, not UTF-8; save it as UTF-8",
-                                    context={"path": str(path)})
-        if not raw.strip():
-            continue
+    for line in iter_jsonl(path, limit, what="tasks file", hint=f"pass a JSONL file ({FORMAT_HINT})"):
+        number = line.line_number
         lines += 1
+        if not line.ok:
+            undecodable += line.error_type == "InvalidEncoding"
+            rejects.append(TaskReject(f"line-{number}", number, line.error_type or "InvalidJSON",
+                                      line.error or "unreadable line"))
+            continue
         try:
-            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            record = json.loads(text)
-        except UnicodeDecodeError as exc:
-            undecodable += 1
-            rejects.append(TaskReject(f"line-{number}", number, "InvalidEncoding",
-                                      f"line {number} is not valid UTF-8 (byte {exc.start}); save the file as UTF-8"))
-            continue
-        except RecursionError:
-            rejects.append(TaskReject(f"line-{number}", number, "InvalidJSON", f"line {number} is nested too deeply"))
-            continue
-        except ValueError as exc:
-            rejects.append(TaskReject(f"line-{number}", number, "InvalidJSON", f"line {number} is not valid JSON ({exc})"[:300]))
-            continue
-        parsed = parse_task(record, number)
+            parsed = parse_task(line.value, number)
+        except (TypeError, ValueError, RecursionError) as exc:  # a value the checks did not foresee
+            parsed = TaskReject(f"line-{number}", number, "InvalidTask", f"line {number}: cannot be used ({str(exc)[:200]})")
         if isinstance(parsed, CoordinationTask):
             if parsed.id in seen:
                 parsed = TaskReject(f"{parsed.id}#line-{number}", number, "DuplicateTaskId",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..config import CertConfig, CertSettings
 from ..errors import InvalidInputError
-from ..governance import BudgetTripwire, EnergyGovernanceController
+from ..governance import BudgetTripwire, EnergyGovernanceController, hold_ttl_s
 from ..governance.tripwire import default_state_file
 from ..llm import BackendChoice, RequestLimiter, select_backend
 from ..llm.governed import GovernedLLM
@@ -47,13 +47,16 @@ def build_runtime(
     choice = select_backend(backend, config.llm, settings, limiter=limiter)
     llm = GovernedLLM(
         choice.backend,
-        EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url),
+        EnergyGovernanceController.from_config(config.energy_governance, settings.effective_ledger_url,
+                                              hold_ttl_s=hold_ttl_s(config)),
         breaker,
     )
+    tripwire = BudgetTripwire(config.energy_governance.budget_tripwire, default_state_file(settings.state_dir))
+    tripwire.state_problem()  # a corrupt state file is reported (typed, logged) before any call; then fails closed
     pipeline = FusionPipeline(
         router=cached_router(config),
         llm=llm,
-        tripwire=BudgetTripwire(config.energy_governance.budget_tripwire, default_state_file(settings.state_dir)),
+        tripwire=tripwire,
         safety=safety,
         base_params=config.overlay_params.as_dict(),
         call=call,

@@ -1,7 +1,7 @@
 """Budget governance: the SQL budget ledger, energy allocation, the budget tripwire and quorum voting."""
 
-from .energy import Allocation, Consumption, EnergyGovernanceController, TripwireState, ledger_limits
-from .ledger import BudgetLedger, Denial, LedgerLimits, Reservation, Settlement, Usage
+from .energy import Allocation, Consumption, EnergyGovernanceController, TripwireState, hold_ttl_s, ledger_limits
+from .ledger import BudgetLedger, Denial, LedgerLimits, Outstanding, Reservation, Settlement, Usage
 from .quorum import ArbitrationResult, QuorumConfig, QuorumVotingEngine, VoteOutcome, VotingResult, vote
 from .tripwire import BreachCheck, BudgetTripwire, ResetResult, TripwireStatus, default_state_file
 
@@ -15,6 +15,7 @@ __all__ = [
     "Denial",
     "EnergyGovernanceController",
     "LedgerLimits",
+    "Outstanding",
     "QuorumConfig",
     "QuorumVotingEngine",
     "Reservation",
@@ -26,6 +27,7 @@ __all__ = [
     "VoteOutcome",
     "VotingResult",
     "default_state_file",
+    "hold_ttl_s",
     "ledger_limits",
     "vote",
 ]

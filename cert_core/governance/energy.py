@@ -7,8 +7,10 @@ allocate_budget (energy_governance.yaml):
       x (1 + quality_premium)                           when context "require_high_quality" is true
       x load factor                                     low_load_discount below the low threshold of daily
                                                         utilisation, high_load_premium at or above high
-- allocated tokens = ceil(estimated tokens x multiplier); that amount (and the estimated cost x multiplier)
-  is reserved in the ledger, so the hourly and daily caps hold across processes.
+- allocated tokens = max(estimate, ceil(estimated tokens x multiplier)); that amount (and the estimated
+  cost x max(1, multiplier)) is reserved in the ledger, so the hourly and daily caps hold across
+  processes. A discount (multiplier below 1) never shrinks the hold below the estimate, which is the
+  most the call can use; a commit above its hold or past a cap is recorded and alarmed (`_alarm`).
 - denied, with the limit named, when above max_tokens_per_operation (x the recovery factor) or
   max_cost_per_operation_usd, when the hourly or daily window is full, when the category has used its
   share (category_allocations x daily limit) or, for every priority but the highest, when the allocation
@@ -29,10 +31,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..config import CertConfig
 from ..config.energy_governance import EnergyGovernanceConfig
 from ..errors import InvalidInputError
 from ..observability import METRICS, get_logger
-from .ledger import BudgetLedger, Denial, LedgerLimits, Usage
+from .ledger import BudgetLedger, Denial, LedgerLimits, Settlement, Usage
 
 log = get_logger(__name__)
 Clock = Callable[[], datetime]
@@ -78,6 +81,16 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def hold_ttl_s(config: CertConfig) -> float:
+    """How long a budget hold may stay uncommitted before it stops counting: `reservation_ttl_s`, or
+    the LLM call timeout x every attempt (inner attempts x task tries) + `reservation_ttl_margin_s`."""
+    limits = config.energy_governance.budget_limits
+    if limits.reservation_ttl_s is not None:
+        return limits.reservation_ttl_s
+    a = config.llm.anthropic
+    return a.timeout_s * a.max_attempts * (a.task_retries + 1) + limits.reservation_ttl_margin_s
+
+
 def ledger_limits(cfg: EnergyGovernanceConfig) -> LedgerLimits:
     b = cfg.budget_limits
     return LedgerLimits(b.daily_token_limit, b.hourly_burst_limit, b.daily_cost_limit_usd, b.hourly_cost_limit_usd)
@@ -94,9 +107,12 @@ class EnergyGovernanceController:
 
     @classmethod
     def from_config(
-        cls, config: EnergyGovernanceConfig, ledger_url: str, *, table_prefix: str = "cert_", clock: Clock = _utcnow
+        cls, config: EnergyGovernanceConfig, ledger_url: str, *, table_prefix: str = "cert_", clock: Clock = _utcnow,
+        hold_ttl_s: float | None = None,
     ) -> EnergyGovernanceController:
-        return cls(config, BudgetLedger(ledger_url, ledger_limits(config), table_prefix=table_prefix), clock=clock)
+        """`hold_ttl_s` (from `hold_ttl_s(config)`): uncommitted holds stop counting after it; None: never."""
+        ledger = BudgetLedger(ledger_url, ledger_limits(config), table_prefix=table_prefix, hold_ttl_s=hold_ttl_s)
+        return cls(config, ledger, clock=clock)
 
     def close(self) -> None:
         """Close the ledger's database connections."""
@@ -133,8 +149,10 @@ class EnergyGovernanceController:
         limits = self.config.budget_limits
         usage = self.ledger.usage(now)
         multiplier = self._cost_multiplier(weights[priority], context, usage)
-        allocated = math.ceil(estimated_tokens * multiplier)
-        cost = estimated_cost_usd * multiplier
+        # The hold covers at least the estimate (the most the call can use): a discount lowers the
+        # multiplier reported with the decision, never the hold, so a commit cannot outgrow it.
+        allocated = max(estimated_tokens, math.ceil(estimated_tokens * multiplier))
+        cost = estimated_cost_usd * max(1.0, multiplier)
 
         def deny(reason: str, cap: str) -> Allocation:
             METRICS.budget_denials.labels(reason=cap).inc()
@@ -196,6 +214,7 @@ class EnergyGovernanceController:
         if isinstance(actual_tokens, bool) or not isinstance(actual_tokens, int) or actual_tokens < 0:
             raise InvalidInputError(f"actual_tokens must be a whole number >= 0, got {actual_tokens!r}")
         settled = self.ledger.commit(operation_id, actual_tokens, cost_usd)
+        self._alarm(settled)
         allocated = settled.reserved_tokens
         efficiency = min(1.0, allocated / actual_tokens) if actual_tokens > 0 else 1.0
         delta = (actual_tokens - allocated) / allocated * 100 if allocated > 0 else 0.0
@@ -204,6 +223,20 @@ class EnergyGovernanceController:
         remaining = max(0, self.config.budget_limits.daily_token_limit - settled.daily_tokens_used)
         return Consumption(operation_id, actual_tokens, allocated, round(efficiency, 6), round(delta, 6),
                            remaining, self.recovery_factor(now), success)
+
+    @staticmethod
+    def _alarm(settled: Settlement) -> None:
+        """A commit above its hold, after its hold expired, or past a cap: recorded, and never unseen."""
+        kinds = (["over_reservation"] if settled.over_reservation else []) + (["late"] if settled.late else [])
+        for kind in [*kinds, *settled.over_caps]:
+            METRICS.budget_overcommits.labels(kind=kind).inc()
+        if settled.over_caps:
+            log.error("budget cap exceeded by a commit: %s (reserved %d, used %d tokens)",
+                      ", ".join(settled.over_caps), settled.reserved_tokens, settled.actual_tokens,
+                      extra={"operation_id": settled.operation_id, "caps": list(settled.over_caps)})
+        elif kinds:
+            log.warning("budget commit %s: reserved %d, used %d tokens", " and ".join(kinds),
+                        settled.reserved_tokens, settled.actual_tokens, extra={"operation_id": settled.operation_id})
 
     def release(self, operation_id: str) -> None:
         """The call was never made: give the reservation back."""

@@ -2,8 +2,10 @@
 
 Every update runs under an exclusive `filelock` lock and writes a temp file in the same folder,
 fsyncs it and `os.replace`s it over the old one, so readers and a writer killed at any instant
-only ever see a complete file. A file that does not parse anyway (edited by hand, disk trouble)
-is moved aside to `<name>.corrupt-<timestamp>` and the caller starts from its default state.
+only ever see a complete file. A file that does not parse anyway (edited by hand, disk trouble),
+or whose content fails the caller's typed model (`validate`), raises `CorruptStateError` and is
+left in place: every process then sees the same problem, and the caller fails closed until an
+operator calls `replace` (which moves the bad file aside to `<name>.corrupt-<timestamp>`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from ..errors import ResourceError
+from ..errors import CorruptStateError, ResourceError
+from ..io.private import ensure_private_dir
 from ..observability import get_logger
 
 log = get_logger(__name__)
@@ -30,16 +33,18 @@ State = dict[str, Any]
 class JsonStateFile:
     """`update(fn)` applies fn to the current state under the lock and persists the result."""
 
-    def __init__(self, path: str | Path, lock_timeout_s: float = 30.0) -> None:
+    def __init__(self, path: str | Path, lock_timeout_s: float = 30.0,
+                 validate: Callable[[State], State] | None = None) -> None:
         self.path = Path(path)
         self.lock_timeout_s = lock_timeout_s
+        self.validate = validate  # the typed model: returns the state, raises ValueError/TypeError when wrong
         self._lock = FileLock(str(self.path) + ".lock", timeout=lock_timeout_s)
-        self.last_quarantined: Path | None = None
+        self.last_quarantined: Path | None = None  # where `replace` moved a corrupt file
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ensure_private_dir(self.path.parent)  # the state dir: readable by its owner only
             with self._lock:
                 yield
         except Timeout as exc:  # before OSError: filelock's Timeout is a TimeoutError
@@ -73,23 +78,36 @@ class JsonStateFile:
             return None
         except OSError as exc:
             raise ResourceError(f"state file {self.path} cannot be read ({exc.strerror})") from exc
+        parsed: Any = None
         try:
-            state = json.loads(raw.decode("utf-8"))
-            if not isinstance(state, dict):
-                raise ValueError(f"expected a JSON object, got {type(state).__name__}")
-            return state
-        except (UnicodeDecodeError, ValueError) as exc:
-            self.last_quarantined = self._quarantine(exc)
-            return None
+            parsed = json.loads(raw.decode("utf-8"))
+            if not isinstance(parsed, dict):
+                raise ValueError(f"expected a JSON object, got {type(parsed).__name__}")
+            return self.validate(parsed) if self.validate is not None else parsed
+        except (UnicodeDecodeError, ValueError, TypeError, RecursionError) as exc:
+            # pydantic's ValidationError is a ValueError; RecursionError: a file nested absurdly deep
+            errors = getattr(exc, "errors", None)  # pydantic: one "field: what is wrong (got x)" per error
+            problem = ("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e.get('input')!r})"
+                                 for e in errors()[:5]) if callable(errors) else " ".join(str(exc).split()))[:300]
+            raise CorruptStateError(
+                f"state file {self.path} is corrupt ({type(exc).__name__}: {problem}); fix or reset it "
+                "(`cert tripwire reset` for the tripwire state)",
+                context={"path": str(self.path), "parsed": parsed if isinstance(parsed, dict) else None},
+            ) from exc
 
-    def _quarantine(self, exc: Exception) -> Path:
-        target = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
-        os.replace(self.path, target)
-        log.error(
-            "state file was corrupt; moved aside and starting from the default state",
-            extra={"path": str(self.path), "moved_to": str(target), "problem": str(exc)},
-        )
-        return target
+    def replace(self, state: State) -> State:
+        """Write `state` whatever the current file holds; a corrupt one is moved aside first. For operators."""
+        with self._locked():
+            try:
+                self._load()
+            except CorruptStateError as exc:
+                target = self.path.with_name(f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+                os.replace(self.path, target)
+                self.last_quarantined = target
+                log.warning("corrupt state file moved aside on reset",
+                            extra={"path": str(self.path), "moved_to": str(target), "problem": exc.message})
+            self._write(state)
+            return state
 
     def _write(self, state: State) -> None:
         # Temp files left by a writer killed mid-write are stale: we hold the lock, nobody else writes.

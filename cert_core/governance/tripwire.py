@@ -10,7 +10,11 @@ Semantics (seed, energy_governance.yaml `budget_tripwire`):
 - A delta may be negative (fewer tokens than the baseline); it cannot be below -100 % or NaN.
 
 The state lives in one JSON file shared by every process (see `JsonStateFile`): each check is
-one locked read-modify-write, so concurrent workers never lose a count.
+one locked read-modify-write, so concurrent workers never lose a count. The file is validated
+with its typed model (`TripwireStateModel`, strict: `"total_checks": "3"` is wrong) on every load.
+Fail closed: while the file is corrupt, nothing is counted, the downgrade it last recorded is kept
+(on, when that cannot be read) and `get_status().state_problem` says why, until an operator runs
+`reset_downgrade()` (`cert tripwire reset`), which moves the bad file aside.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from ..config.energy_governance import BudgetTripwireConfig
-from ..errors import InvalidInputError
+from ..errors import CorruptStateError, InvalidInputError
 from ..observability import METRICS, get_logger
 from .state_file import JsonStateFile
 
@@ -59,6 +65,38 @@ class BreachRecord:
     context: dict[str, Any]
 
 
+class _BreachModel(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+    timestamp: str
+    token_delta: float
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class TripwireStateModel(BaseModel):
+    """The state file's typed model; missing keys (older files) take their fresh values."""
+
+    model_config = ConfigDict(strict=True, extra="ignore")
+    version: int = STATE_VERSION
+    downgrade_active: bool = False
+    downgrade_reason: str | None = None
+    downgrade_since: str | None = None
+    consecutive_breaches: int = Field(0, ge=0)
+    consecutive_normal: int = Field(0, ge=0)
+    last_breach_at: str | None = None
+    total_checks: int = Field(0, ge=0)
+    breach_history: list[_BreachModel] = Field(default_factory=list)
+
+
+def validate_state(raw: dict[str, Any]) -> dict[str, Any]:
+    """The state as TripwireStateModel reads it; a wrong type raises (pydantic's ValidationError)."""
+    state = TripwireStateModel.model_validate(raw).model_dump()
+    for stamp in (state["downgrade_since"], state["last_breach_at"]):
+        if stamp is not None:
+            datetime.fromisoformat(stamp)  # ValueError when it is not a timestamp
+    state["version"] = STATE_VERSION
+    return state
+
+
 @dataclass(frozen=True)
 class TripwireStatus:
     enabled: bool
@@ -75,6 +113,7 @@ class TripwireStatus:
     recent_breaches: tuple[BreachRecord, ...]
     state_file: str
     corrupt_state_quarantined: str | None
+    state_problem: str | None = None  # the state file is corrupt: failing closed until `cert tripwire reset`
 
 
 @dataclass(frozen=True)
@@ -123,7 +162,8 @@ class BudgetTripwire:
         self.enabled = config.enabled
         self._clock = clock
         self._health_check = health_check
-        self._store = JsonStateFile(state_file)
+        self._store = JsonStateFile(state_file, validate=validate_state)
+        self._reported: set[str] = set()
 
     @property
     def state_file(self) -> Path:
@@ -165,7 +205,12 @@ class BudgetTripwire:
             outcome.update(triggered=triggered, recovered=recovered)
             return state
 
-        state = self._store.update(apply)
+        try:
+            state = self._store.update(apply)
+        except CorruptStateError as exc:  # count nothing, keep the downgrade: fail closed
+            closed = self._fail_closed(exc)
+            METRICS.tripwire_active.set(1 if closed["downgrade_active"] else 0)
+            return BreachCheck(is_breach, delta, 0, False, closed["downgrade_active"], closed["downgrade_reason"])
         METRICS.tripwire_active.set(1 if state["downgrade_active"] else 0)
         if outcome["triggered"]:
             log.warning("budget tripwire downgrade activated", extra={"reason": state["downgrade_reason"]})
@@ -193,8 +238,34 @@ class BudgetTripwire:
             return bool(self._health_check())
         return True
 
+    def _read(self) -> tuple[dict[str, Any], str | None]:
+        """The state and, when the file is corrupt, the problem (the state is then the fail-closed one)."""
+        try:
+            return _normalise(self._store.read()), None
+        except CorruptStateError as exc:
+            return self._fail_closed(exc), exc.message
+
+    def _fail_closed(self, exc: CorruptStateError) -> dict[str, Any]:
+        """The state to act on while the file is corrupt: its last readable downgrade, else downgraded."""
+        if exc.message not in self._reported:  # once per problem and process, not once per row
+            self._reported.add(exc.message)
+            log.error("%s; the budget tripwire fails closed", exc.message, extra={"error_type": exc.error_type})
+        parsed = exc.context.get("parsed") or {}
+        known = parsed.get("downgrade_active")
+        active = known if isinstance(known, bool) else True
+        state = _fresh_state()
+        state.update(downgrade_active=active, downgrade_reason=(
+            "tripwire state file is corrupt: " + ("keeping its last recorded downgrade" if isinstance(known, bool)
+                                                  else "downgraded to be safe")
+            + " until an operator runs `cert tripwire reset`") if active else None)
+        return state
+
+    def state_problem(self) -> str | None:
+        """Why the state file cannot be used (None when it can); call before the first LLM call."""
+        return self._read()[1] if self.enabled else None
+
     def is_downgrade_active(self) -> bool:
-        return self.enabled and _normalise(self._store.read())["downgrade_active"]
+        return self.enabled and self._read()[0]["downgrade_active"]
 
     def get_overlay_params(self, base: Mapping[str, str]) -> dict[str, str]:
         """The base parameters, with the downgrade parameters merged over them while downgraded."""
@@ -204,7 +275,7 @@ class BudgetTripwire:
         return params
 
     def get_status(self) -> TripwireStatus:
-        state = _normalise(self._store.read()) if self.enabled else _fresh_state()
+        state, problem = self._read() if self.enabled else (_fresh_state(), None)
         METRICS.tripwire_active.set(1 if state["downgrade_active"] else 0)
         quarantined = self._store.last_quarantined
         return TripwireStatus(
@@ -225,9 +296,31 @@ class BudgetTripwire:
             ),
             state_file=str(self.state_file),
             corrupt_state_quarantined=str(quarantined) if quarantined else None,
+            state_problem=problem,
         )
 
+    def force_downgrade(self, reason: str) -> bool:
+        """Switch the downgrade on from outside the budget checks (a critical drift event). It lifts
+        by the usual recovery rules or `reset_downgrade()`. Returns whether it was already on."""
+        now = self._now()
+        was: dict[str, bool] = {}
+
+        def apply(state: dict[str, Any] | None) -> dict[str, Any]:
+            state = _normalise(state)
+            was["active"] = state["downgrade_active"]
+            if not state["downgrade_active"]:
+                state.update(downgrade_active=True, downgrade_reason=reason, downgrade_since=now.isoformat(),
+                             consecutive_normal=0)
+            return state
+
+        self._store.update(apply)
+        METRICS.tripwire_active.set(1)
+        if not was["active"]:
+            log.warning("budget tripwire downgrade activated", extra={"reason": reason})
+        return was["active"]
+
     def reset_downgrade(self) -> ResetResult:
+        """Lift the downgrade by hand; a corrupt state file is moved aside and replaced by a fresh one."""
         was: dict[str, bool] = {}
 
         def apply(state: dict[str, Any] | None) -> dict[str, Any]:
@@ -237,13 +330,20 @@ class BudgetTripwire:
                          consecutive_breaches=0, consecutive_normal=0)
             return state
 
-        self._store.update(apply)
+        try:
+            self._store.update(apply)
+        except CorruptStateError:
+            was["active"] = True  # it was failing closed
+            self._store.replace(_fresh_state())
+            METRICS.tripwire_active.set(0)
+            return ResetResult(True, True, f"corrupt state file moved to {self._store.last_quarantined}; "
+                                           "started from a fresh state, downgrade lifted")
         METRICS.tripwire_active.set(0)
         message = "downgrade lifted by hand" if was["active"] else "no downgrade was active; counters cleared"
         return ResetResult(reset=True, was_active=was["active"], message=message)
 
     def get_metrics_tags(self) -> dict[str, str]:
-        state = _normalise(self._store.read()) if self.enabled else _fresh_state()
+        state = self._read()[0] if self.enabled else _fresh_state()
         return {
             "tripwire_downgrade_active": str(state["downgrade_active"]).lower(),
             "tripwire_consecutive_breaches": str(state["consecutive_breaches"]),

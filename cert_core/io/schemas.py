@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from ..statuses import ChainStatus, CoordinationStatus, FusionStatus
+from ..statuses import ChainStatus, CoordinationStatus, DriftSeverity, FusionStatus, QualityCheckStatus
 
 TS = pa.timestamp("us", tz="UTC")
 STR = pa.string()
@@ -176,9 +176,29 @@ DRIFT_EVENTS = _schema(
     ("statistic", F64, True),
     ("p_value", F64, True),
     ("actions", STR_LIST, True),
+    ("detail", STR, True),  # why a file could not be looked at, or that a parameter is critical
+    ("scan_kind", STR, True),  # incremental | deep
     ("config_version", STR, True),
     ("flow_run_id", STR, False),
     ("detected_at", TS, False),
+)
+
+QUALITY_DRIFT_CHECKS = _schema(
+    ("event_id", STR, False),
+    ("metric", STR, False),
+    ("dataset", STR, False),
+    ("status", STR, False),
+    ("n_reference", I64, False),
+    ("n_recent", I64, False),
+    ("ks_statistic", F64, True),
+    ("ks_p_value", F64, True),
+    ("ks_p_adjusted", F64, True),  # Benjamini-Hochberg across the scan's metrics
+    ("psi", F64, True),
+    ("drifted", BOOL, False),
+    ("reason", STR, True),
+    ("config_version", STR, True),
+    ("flow_run_id", STR, False),
+    ("checked_at", TS, False),
 )
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -190,6 +210,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     "trajectory_steps": TRAJECTORY_STEPS,
     "trajectory_chains": TRAJECTORY_CHAINS,
     "drift_events": DRIFT_EVENTS,
+    "quality_drift_checks": QUALITY_DRIFT_CHECKS,
 }
 
 # Closed value sets that validation enforces.
@@ -200,8 +221,9 @@ VALUE_SETS: dict[str, dict[str, list[str]]] = {
     "trajectory_chains": {"status": [s.value for s in ChainStatus]},
     "drift_events": {
         "drift_type": ["file", "config", "quality"],
-        "severity": ["low", "medium", "high", "critical"],
+        "severity": [s.value for s in DriftSeverity],
     },
+    "quality_drift_checks": {"status": [s.value for s in QualityCheckStatus]},
 }
 
 # Numeric ranges (inclusive; None = unbounded) that validation enforces.
@@ -213,6 +235,8 @@ RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
                           "coordinated_quality": (0.0, 1.0), "vote_quality": (0.0, 1.0), "llm_calls": (0, None),
                           "cost_usd": (0.0, None)},
     "agent_responses": {"quality": (0.0, 1.0), "input_tokens": (0, None), "output_tokens": (0, None)},
+    "quality_drift_checks": {"ks_p_value": (0.0, 1.0), "ks_p_adjusted": (0.0, 1.0), "n_reference": (0, None),
+                             "n_recent": (0, None)},
 }
 
 

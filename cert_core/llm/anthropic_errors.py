@@ -24,6 +24,7 @@ from ..errors import (
     RateLimited,
     ServerError,
 )
+from ..secrets import scrub as _scrub
 
 __all__ = ["map_sdk_error", "parse_retry_after", "scrub"]
 
@@ -31,10 +32,8 @@ _BODY_CHARS = 300
 
 
 def scrub(text: str, secret: str | None) -> str:
-    """Remove the API key from anything that may be logged or raised."""
-    if secret and secret in text:
-        text = text.replace(secret, "***")
-    return text
+    """Remove the API key, and any fragment of it, from anything that may be logged or raised."""
+    return _scrub(text, secret)
 
 
 def parse_retry_after(headers) -> float | None:
@@ -55,10 +54,11 @@ def parse_retry_after(headers) -> float | None:
 
 
 def _api_message(exc: anthropic.APIStatusError) -> str:
+    """The server's message, whole: the caller scrubs it before cutting it to length."""
     body = exc.body
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        return str(body["error"].get("message", ""))[:_BODY_CHARS]
-    return str(exc.message)[:_BODY_CHARS]
+        return str(body["error"].get("message", ""))
+    return str(exc.message)
 
 
 def map_sdk_error(exc: BaseException, *, secret: str | None = None, model: str = "") -> CertError:
@@ -67,7 +67,7 @@ def map_sdk_error(exc: BaseException, *, secret: str | None = None, model: str =
     if isinstance(exc, anthropic.APIStatusError):
         status = exc.status_code
         ctx["status_code"] = status
-        detail = scrub(_api_message(exc), secret)
+        detail = scrub(_api_message(exc), secret)[:_BODY_CHARS]  # scrub first, then cut
         retry_after = parse_retry_after(exc.response.headers)
         if status == 429:
             return RateLimited(f"rate limited by the API (429): {detail}", retry_after=retry_after, context=ctx)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from ..errors import BudgetExceeded
 from ..governance import EnergyGovernanceController
 from ..safety import CircuitBreaker
+from ..stop import check_stop
 from .completion import Completion, MessageLike, to_messages
 from .protocol import LLMBackend
 
@@ -123,6 +124,7 @@ class GovernedLLM:
         """Hold the budget, make the call through the breaker, settle. Raises BudgetExceeded when
         a cap denies the hold, CircuitBreakerOpen when the breaker is open, the LLM's CertError
         when the call fails; the hold is released on every failure."""
+        check_stop()  # a run asked to stop starts no new call
         prompt_tokens = self.prompt_tokens(messages, system)
         allocation = self.controller.allocate_budget(
             operation_type,

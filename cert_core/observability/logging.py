@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
+from ..secrets import ScrubFilter
+
 _correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("cert_correlation_id", default=None)
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "correlation_id"}
 
@@ -76,6 +78,7 @@ def configure_logging(level: str = "INFO", fmt: str = "json", stream=None) -> lo
     handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler._cert_handler = True  # type: ignore[attr-defined]
     handler.addFilter(CorrelationFilter())
+    handler.addFilter(ScrubFilter())  # no fragment of an API key in any log line
     handler.setFormatter(
         JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )

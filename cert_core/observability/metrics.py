@@ -59,6 +59,11 @@ class CertMetrics:
             multiprocess_mode="livemax",
         )
         self.budget_denials = Counter(f"{ns}_budget_denials_total", "Budget allocations denied", ["reason"], registry=r)
+        self.budget_overcommits = Counter(
+            f"{ns}_budget_overcommits_total",
+            "Commits above their hold (kind=over_reservation), after it expired (late) or past a cap (the cap's name)",
+            ["kind"], registry=r,
+        )
         # trajectory (seed: hamiltonian)
         self.hamiltonian_quality_checks = Counter(
             f"{ns}_hamiltonian_quality_checks_total", "Trajectory quality check results", ["result"], registry=r
@@ -85,6 +90,23 @@ class CertMetrics:
         )
         self.coordination_cost = Counter(
             f"{ns}_coordination_cost_usd", "Coordination API cost in USD", ["agent"], registry=r
+        )
+        # drift (cert_core/drift; set by the drift-scan flow)
+        self.drift_events = Counter(
+            f"{ns}_drift_events_total", "Drift findings by kind (file, config, quality) and the event's severity",
+            ["kind", "severity"], registry=r,
+        )
+        self.drift_last_severity = Gauge(
+            f"{ns}_drift_last_severity", "Severity of the last drift scan (0 none, 1 low, 2 medium, 3 high, 4 critical)",
+            registry=r, multiprocess_mode="mostrecent",
+        )
+        self.quality_drift_drifted = Gauge(
+            f"{ns}_quality_drift_drifted", "1 when the metric's recent window drifted from its reference window",
+            ["metric"], registry=r, multiprocess_mode="mostrecent",
+        )
+        self.drift_scan_duration = Histogram(
+            f"{ns}_drift_scan_duration_seconds", "Duration of one drift scan (files, config and quality)",
+            buckets=LATENCY_BUCKETS, registry=r,
         )
         # datasets
         self.rows_written = Counter(f"{ns}_rows_written_total", "Parquet rows published", ["dataset"], registry=r)

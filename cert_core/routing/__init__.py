@@ -1,6 +1,6 @@
 """Scenario routing to micro-overlays."""
 
-from .decision import RoutingDecision, RoutingStats
+from .decision import RoutingDecision
 from .overlay import MicroOverlay, load_overlay, parse_overlay
 from .performance import PerformanceTracker
 from .router import RuntimeRouter
@@ -11,7 +11,6 @@ __all__ = [
     "MicroOverlay",
     "PerformanceTracker",
     "RoutingDecision",
-    "RoutingStats",
     "RuntimeRouter",
     "Scenario",
     "ScenarioReject",

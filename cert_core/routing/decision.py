@@ -17,12 +17,3 @@ class RoutingDecision:
     fallback_options: list[str] = field(default_factory=list)
     routing_timestamp: str = ""
     scores: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RoutingStats:
-    overlays_available: int
-    overlay_names: list[str]
-    routing_rules: dict[str, list[str]]
-    decisions_made: int
-    decisions_by_overlay: dict[str, int]

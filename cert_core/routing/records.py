@@ -63,16 +63,44 @@ class RoutingSummary:
     mean_confidence: float | None
 
 
+def reject_reason(reject: ScenarioReject) -> str:
+    return reject.error_message.split(";")[0].split(" (")[0][:60]
+
+
+class RoutingTally:
+    """Running counts for the run summary, so a streamed run keeps no decision after writing it."""
+
+    def __init__(self) -> None:
+        self.overlays: Counter[str] = Counter()
+        self.categories: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()
+        self.routed = 0
+        self.rejected = 0
+        self._confidence = 0.0
+
+    def add(self, decisions: Sequence[RoutingDecision], rejects: Sequence[ScenarioReject]) -> None:
+        self.routed += len(decisions)
+        self.rejected += len(rejects)
+        self.overlays.update(d.selected_overlay for d in decisions)
+        self.categories.update(d.category for d in decisions)
+        self.reasons.update(reject_reason(r) for r in rejects)
+        self._confidence += sum(d.confidence for d in decisions)
+
+    def summary(self) -> RoutingSummary:
+        return RoutingSummary(
+            routed=self.routed,
+            rejected=self.rejected,
+            by_overlay=dict(self.overlays.most_common()),
+            by_category=dict(self.categories.most_common()),
+            rejects_by_reason=dict(self.reasons.most_common()),
+            mean_confidence=(self._confidence / self.routed) if self.routed else None,
+        )
+
+
 def summarise(decisions: Sequence[RoutingDecision], rejects: Sequence[ScenarioReject]) -> RoutingSummary:
-    reasons = Counter(r.error_message.split(";")[0].split(" (")[0][:60] for r in rejects)
-    return RoutingSummary(
-        routed=len(decisions),
-        rejected=len(rejects),
-        by_overlay=dict(Counter(d.selected_overlay for d in decisions).most_common()),
-        by_category=dict(Counter(d.category for d in decisions).most_common()),
-        rejects_by_reason=dict(reasons.most_common()),
-        mean_confidence=(sum(d.confidence for d in decisions) / len(decisions)) if decisions else None,
-    )
+    tally = RoutingTally()
+    tally.add(decisions, rejects)
+    return tally.summary()
 
 
 def summary_table(summary: RoutingSummary) -> list[dict]:

@@ -10,9 +10,7 @@ The best score is the confidence; the other candidates, best first, are the fall
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,9 +20,12 @@ from ..config.scenario_profiles import ScenarioProfiles
 from ..errors import InvalidInputError, ResourceLoadError
 from ..observability.metrics import METRICS
 from ..resources import process_resource
-from .decision import RoutingDecision, RoutingStats
+from .decision import RoutingDecision
 from .overlay import MicroOverlay, load_overlay
+from ..io.ids import SeenIds
+from ..io.scenario_source import RawRow
 from .scenario import Scenario
+from .validation import ScenarioReject, ValidRow, duplicate_reject, validate_row
 
 _LEVELS = ("low", "medium", "high")
 
@@ -46,8 +47,6 @@ class RuntimeRouter:
             name: _keyword_pattern(profiles.overlays[name].keywords) if name in profiles.overlays else None
             for name in self.overlays
         }
-        self._counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
 
     @classmethod
     def from_config(cls, config: CertConfig) -> RuntimeRouter:
@@ -100,8 +99,6 @@ class RuntimeRouter:
                 f"Selected '{selected}' with confidence {confidence:.2f}",
             ]
         )
-        with self._lock:
-            self._counts[selected] += 1
         METRICS.routing_latency.observe(time.perf_counter() - started)
         METRICS.routing_decisions.labels(selected, scenario.category).inc()
         return RoutingDecision(
@@ -128,27 +125,45 @@ class RuntimeRouter:
             )
         return f"{base_prompt.rstrip()}\n\n{overlay.render()}\n"
 
-    def get_routing_stats(self) -> RoutingStats:
-        with self._lock:
-            counts = dict(self._counts)
-        return RoutingStats(
-            overlays_available=len(self.overlays),
-            overlay_names=sorted(self.overlays),
-            routing_rules={c: list(p.primary_overlays) for c, p in self.profiles.categories.items()},
-            decisions_made=sum(counts.values()),
-            decisions_by_overlay=counts,
-        )
-
 
 @dataclass(frozen=True)
 class RoutedChunk:
-    """The decisions for one chunk, in its order (a container so Prefect links it as one object)."""
+    """One chunk of input rows, each validated once: the routed ones with their decisions, in input
+    order, and the rejects (a container so Prefect links it as one object)."""
 
-    decisions: list[RoutingDecision]
+    pairs: list[tuple[ValidRow, RoutingDecision]]
+    rejects: list[ScenarioReject]
+
+    @property
+    def decisions(self) -> list[RoutingDecision]:
+        return [d for _, d in self.pairs]
 
 
-def route_chunk(router: RuntimeRouter, scenarios: Sequence[Scenario]) -> RoutedChunk:
-    return RoutedChunk([router.route_scenario(s) for s in scenarios])
+def route_chunk(router: RuntimeRouter, rows: Sequence[RawRow]) -> RoutedChunk:
+    """Validate each row (once) and route the valid ones."""
+    categories = list(router.profiles.categories)
+    pairs, rejects = [], []
+    for row in rows:
+        checked = validate_row(row, categories)
+        if isinstance(checked, ValidRow):
+            pairs.append((checked, router.route_scenario(checked.scenario)))
+        else:
+            rejects.append(checked)
+    return RoutedChunk(pairs, rejects)
+
+
+def drop_duplicates(chunk: RoutedChunk, seen: SeenIds) -> RoutedChunk:
+    """The chunk with any id already in ``seen`` turned into a reject; call it in input order."""
+    pairs, rejects = [], list(chunk.rejects)
+    for row, decision in chunk.pairs:
+        duplicate = duplicate_reject(row, seen)
+        if duplicate is None:
+            pairs.append((row, decision))
+        else:
+            rejects.append(duplicate)
+    if len(rejects) == len(chunk.rejects):
+        return chunk
+    return RoutedChunk(pairs, sorted(rejects, key=lambda r: r.row_number))
 
 
 def cached_router(config: CertConfig) -> RuntimeRouter:

@@ -9,9 +9,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InvalidInputError
+from ..io.ids import id_problem
 
 KNOWN_FIELDS = ("id", "category", "complexity", "description", "context", "prompt")
-MAX_ID_LENGTH = 256
+# A fusion call's ledger operation id is "<flow run id>:<scenario id>" and the ledger keeps at most 200
+# characters (cert_core/governance/ledger.py); a flow run id is a 36-character UUID. Routing uses the same
+# bound, so an id that routes also fuses.
+OPERATION_ID_LIMIT = 200
+RUN_ID_LENGTH = 36
+MAX_ID_LENGTH = OPERATION_ID_LIMIT - RUN_ID_LENGTH - 1
 
 
 class Scenario(BaseModel):
@@ -67,8 +73,9 @@ def scenario_problems(data: Any, categories: Sequence[str] | None) -> list[str]:
     sid = normalise_id(data.get("id"))
     if sid is None:
         problems.append("missing id: every scenario needs a non-empty string 'id'")
-    elif len(sid) > MAX_ID_LENGTH:
-        problems.append(f"id is {len(sid)} characters; keep it to {MAX_ID_LENGTH} or fewer")
+    elif (problem := id_problem(sid, MAX_ID_LENGTH)) is not None:
+        problems.append(problem + (" (a fusion call's operation id is the run id, ':' and the scenario id, "
+                                   f"at most {OPERATION_ID_LIMIT} characters)" if len(sid) > MAX_ID_LENGTH else ""))
     category = data.get("category")
     if not isinstance(category, str) or (categories is not None and category not in categories):
         allowed = f"; use one of {', '.join(categories)}" if categories else ""

@@ -1,17 +1,20 @@
-"""Validate a batch of scenario rows: great-expectations for the batch, then a typed Scenario per row.
+"""Validate scenario rows, once each: a typed Scenario per row (Scenario.from_mapping), or a reject.
 
 Every input row ends as exactly one of: a Scenario (to route) or a ScenarioReject (with the reason).
+great-expectations is not run here; it gates the published datasets (cert_core.io.expectations).
+Duplicate ids are found with SeenIds (128-bit digests), so a caller that validates a stream in
+groups passes the same SeenIds to every group.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..errors import InvalidInputError
-from ..io.expectations import gx_expectations, run_expectations
+from ..io.ids import SeenIds
 from ..io.scenario_source import RawRow
-from .scenario import Scenario, as_complexity, normalise_id, scenario_problems
+from .scenario import Scenario, normalise_id
 
 
 @dataclass(frozen=True)
@@ -37,63 +40,46 @@ class ValidatedScenarios:
     rejects: list[ScenarioReject]
 
 
-def _batch_failures(rows: list[RawRow], categories: Sequence[str]) -> dict[int, list[str]]:
-    """Row index -> failed expectation names, from one great-expectations pass over the batch."""
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        {
-            "id": [normalise_id(r.data.get("id")) for r in rows],
-            "category": [r.data.get("category") if isinstance(r.data.get("category"), str) else None for r in rows],
-            "complexity": pd.array([as_complexity(r.data.get("complexity")) for r in rows], dtype="Float64"),
-        }
-    )
-    gxe = gx_expectations()
-    checks = [
-        ("id is missing", gxe.ExpectColumnValuesToNotBeNull(column="id")),
-        ("category", gxe.ExpectColumnValuesToBeInSet(column="category", value_set=list(categories))),
-        ("category", gxe.ExpectColumnValuesToNotBeNull(column="category")),
-        ("complexity", gxe.ExpectColumnValuesToNotBeNull(column="complexity")),
-        ("complexity", gxe.ExpectColumnValuesToBeBetween(column="complexity", min_value=0.0, max_value=1.0)),
-    ]
-    results = run_expectations("cert_scenarios", frame, [e for _, e in checks], result_format="COMPLETE")
-    failures: dict[int, list[str]] = {}
-    for (label, _), result in zip(checks, results):
-        for index in result.result.get("unexpected_index_list") or []:
-            failures.setdefault(int(index), []).append(label)
-    return failures
+def validate_row(row: RawRow, categories: Sequence[str]) -> ValidRow | ScenarioReject:
+    """One row to a ValidRow or a ScenarioReject; never raises for what is in the row."""
+    if row.error is not None or row.data is None:
+        return ScenarioReject(row.source, row.row_number, None, row.error_type, row.error or "no data", row.raw)
+    sid = normalise_id(row.data.get("id"))
+    try:
+        return ValidRow(row.source, row.row_number, Scenario.from_mapping(row.data, categories))
+    except InvalidInputError as exc:
+        return ScenarioReject(row.source, row.row_number, _storable(sid), "InvalidInputError", exc.message, row.raw)
+    except (ValueError, TypeError, RecursionError) as exc:  # a value pydantic cannot hold
+        return ScenarioReject(row.source, row.row_number, _storable(sid), "InvalidInputError",
+                              f"row {row.row_number} cannot be used: {str(exc)[:300]}", row.raw)
 
 
-def validate_scenarios(rows: Sequence[RawRow], categories: Sequence[str]) -> ValidatedScenarios:
+def _storable(sid: str | None) -> str | None:
+    """A rejected id as the reject row keeps it: NUL bytes cannot be stored in every database."""
+    return sid.replace("\x00", "\\x00")[:400] if sid is not None else None
+
+
+def duplicate_reject(valid: ValidRow, seen: SeenIds, raw: str | None = None) -> ScenarioReject | None:
+    """A reject when ``valid``'s id was seen before (and None, recording it, when it is new)."""
+    first = seen.first_seen(valid.scenario.id, valid.row_number)
+    if first is None:
+        return None
+    sid = valid.scenario.id
+    return ScenarioReject(valid.source, valid.row_number, sid, "InvalidInputError",
+                          f"duplicate id {sid!r} (first seen on row {first}); give each scenario a unique id", raw)
+
+
+def validate_scenarios(rows: Iterable[RawRow], categories: Sequence[str], seen: SeenIds | None = None) -> ValidatedScenarios:
+    seen = seen if seen is not None else SeenIds()
     valid: list[ValidRow] = []
     rejects: list[ScenarioReject] = []
-    parsed = [r for r in rows if r.error is None]
-    for r in rows:
-        if r.error is not None:
-            rejects.append(ScenarioReject(r.source, r.row_number, None, "InvalidInputError", r.error, r.raw))
-    failures = _batch_failures(parsed, categories) if parsed else {}
-    seen: dict[str, int] = {}
-    for index, row in enumerate(parsed):
-        sid = normalise_id(row.data.get("id"))
-        if index in failures:
-            # the batch check found the row bad; the per-row check words the reason precisely
-            message = "; ".join(scenario_problems(row.data, categories)) or ", ".join(failures[index])
-            rejects.append(ScenarioReject(row.source, row.row_number, sid, "InvalidInputError", message, row.raw))
-            continue
-        if sid in seen:
-            rejects.append(
-                ScenarioReject(
-                    row.source, row.row_number, sid, "InvalidInputError",
-                    f"duplicate id {sid!r} (first seen on row {seen[sid]}); give each scenario a unique id", row.raw,
-                )
-            )
-            continue
-        try:
-            scenario = Scenario.from_mapping(row.data, categories)
-        except InvalidInputError as exc:
-            rejects.append(ScenarioReject(row.source, row.row_number, sid, exc.error_type, exc.message, row.raw))
-            continue
-        seen[sid] = row.row_number
-        valid.append(ValidRow(row.source, row.row_number, scenario))
-    rejects.sort(key=lambda r: r.row_number)
+    for row in rows:
+        checked = validate_row(row, categories)
+        if isinstance(checked, ValidRow):
+            duplicate = duplicate_reject(checked, seen, row.raw)
+            if duplicate is None:
+                valid.append(checked)
+                continue
+            checked = duplicate
+        rejects.append(checked)
     return ValidatedScenarios(valid, rejects)

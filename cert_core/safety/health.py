@@ -96,11 +96,11 @@ def _tripwire_health(tripwire: BudgetTripwire) -> ComponentHealth:
     issues = []
     if status.downgrade_active:
         issues.append(f"budget tripwire downgrade active: {status.downgrade_reason}")
-    if status.corrupt_state_quarantined:
-        issues.append(f"tripwire state file was corrupt and was moved to {status.corrupt_state_quarantined}")
+    if status.state_problem:
+        issues.append(f"{status.state_problem}; failing closed (downgrade kept) until `cert tripwire reset`")
     details = {"downgrade_active": status.downgrade_active, "consecutive_breaches": status.consecutive_breaches,
                "breach_threshold": status.breach_threshold, "total_checks": status.total_checks,
-               "state_file": status.state_file}
+               "state_file": status.state_file, "state_problem": status.state_problem}
     return ComponentHealth("budget_tripwire", HealthStatus.DEGRADED if issues else HealthStatus.HEALTHY,
                            tuple(issues), details)
 
@@ -108,5 +108,8 @@ def _tripwire_health(tripwire: BudgetTripwire) -> ComponentHealth:
 def _budget_health(energy: EnergyGovernanceController) -> ComponentHealth:
     states = energy.check_tripwires()
     issues = tuple(s.message for s in states.values() if s.level == "critical")
-    details = {n: {"utilization": s.utilization, "level": s.level} for n, s in states.items()}
+    details: dict[str, Any] = {n: {"utilization": s.utilization, "level": s.level} for n, s in states.items()}
+    held = energy.ledger.outstanding()
+    details["reservations"] = {"count": held.count, "tokens": held.tokens, "expired": held.expired,
+                               "oldest_age_s": held.oldest_age_s, "hold_ttl_s": energy.ledger.hold_ttl_s}
     return ComponentHealth("budget_ledger", HealthStatus.DEGRADED if issues else HealthStatus.HEALTHY, issues, details)

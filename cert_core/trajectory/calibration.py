@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from ..config.loader import read_yaml_mapping
 from ..config.trajectory import PERCENTILE_KEYS, CalibratedThresholds, Distribution, LegacyThresholds
 from ..errors import ConfigError, InvalidInputError
 from .chain_input import ChainInput
@@ -103,12 +104,7 @@ def store_thresholds(config_file: str | Path, model: str, thresholds: Calibrated
     """Put thresholds[model] into trajectory.yaml, keeping the other models' entries and the rest of the file."""
     path = Path(config_file)
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    try:
-        current = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: malformed YAML ({exc}); fix it before calibrating") from exc
-    if not isinstance(current, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
+    current = read_yaml_mapping(path) if path.is_file() else {}
     existing = dict(current.get("thresholds") or {})
     existing[model] = thresholds.model_dump(mode="json")
     block = yaml.safe_dump({"thresholds": existing}, sort_keys=True, allow_unicode=True).splitlines()

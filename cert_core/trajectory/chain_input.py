@@ -2,19 +2,24 @@
 
 One chain a line: ``chain_id`` (string), ``question`` (string, optional: empty when missing),
 ``steps`` (a list of strings or of objects with ``text``), optional ``bad_step`` (int or null).
-Extra fields are ignored. A file that cannot be used at all (missing, empty, not UTF-8) raises a
-typed CertError; a bad line becomes a ``ChainReject`` (an error row later) and the rest go on.
+Extra fields are ignored. The file is streamed with the shared bounded reader (cert_core.io.jsonl):
+a chain over ``input_limits.max_chain_bytes`` is never held whole. A file that cannot be used at all
+(missing, empty, no line UTF-8) raises a typed CertError; a bad line becomes a ``ChainReject`` (an
+error row later) and the rest go on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config.input_limits import InputLimits
 from ..errors import InvalidInputError, ResourceLoadError
+from ..io.jsonl import iter_jsonl
 
 __all__ = ["ChainFile", "ChainInput", "ChainReject", "parse_chain", "read_chains"]
 
@@ -102,44 +107,36 @@ def parse_chain(record: Any, line_number: int, max_chain_length: int) -> ChainIn
     return ChainInput(chain_id, question, tuple(steps), bad_step, line_number, truncated)
 
 
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ResourceLoadError(f"chains file {path} does not exist; pass an existing JSONL file",
-                                context={"path": str(path)}) from exc
-    except OSError as exc:
-        raise ResourceLoadError(f"chains file {path} cannot be read ({exc.strerror})",
-                                context={"path": str(path)}) from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InvalidInputError(
-            f"chains file {path} is not valid UTF-8 (byte {exc.start}, line {line}); save it as UTF-8",
-            context={"path": str(path), "byte": exc.start, "line": line},
-        ) from exc
+def read_chains(path: str | Path, max_chain_length: int, max_chain_bytes: int | None = None) -> ChainFile:
+    """Parse a chain JSONL file, streamed a line at a time, into valid chains and per-line rejects.
 
-
-def read_chains(path: str | Path, max_chain_length: int) -> ChainFile:
-    """Parse a chain JSONL file into valid chains and per-line rejects (duplicate ids are rejects)."""
+    A line over ``max_chain_bytes`` (input_limits) is skipped unread and becomes a ChainTooLong
+    reject before any tokenization; lines that are not UTF-8 or not JSON, and duplicate ids, are
+    rejects too. Only a file that cannot be used at all raises.
+    """
     path = Path(path)
-    text = _read_text(path)
-    if not text.strip():
-        raise InvalidInputError(f"chains file {path} is empty; {FORMAT_HINT}", context={"path": str(path)})
+    limit = max_chain_bytes if max_chain_bytes is not None else InputLimits().max_chain_bytes
+    if not os.path.lexists(path):
+        raise ResourceLoadError(f"chains file {path} does not exist; pass an existing JSONL file",
+                                context={"path": str(path)})
     chains: list[ChainInput] = []
     rejects: list[ChainReject] = []
     seen: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+    lines = undecodable = 0
+    for line in iter_jsonl(path, limit, what="chains file", hint=FORMAT_HINT,
+                           limit_name="input_limits.max_chain_bytes"):
+        number = line.line_number
+        lines += 1
+        if not line.ok:
+            undecodable += line.error_type == "InvalidEncoding"
+            error_type = "ChainTooLong" if line.error_type == "LineTooLong" else line.error_type or "InvalidJSON"
+            rejects.append(_reject(f"line-{number}", error_type, line.error or "unreadable line", number))
             continue
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            rejects.append(_reject(f"line-{number}", "InvalidJSON",
-                                   f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})", number))
-            continue
-        parsed = parse_chain(record, number, max_chain_length)
+            parsed = parse_chain(line.value, number, max_chain_length)
+        except (TypeError, ValueError, RecursionError) as exc:  # a value the checks did not foresee
+            parsed = _reject(f"line-{number}", "InvalidChain", f"line {number}: cannot be used ({str(exc)[:200]})",
+                             number)
         if parsed.chain_id in seen:
             rejects.append(_reject(f"{parsed.chain_id}#line-{number}", "DuplicateChainId",
                                    f"line {number}: chain_id {parsed.chain_id!r} already used; ids must be unique",
@@ -147,4 +144,9 @@ def read_chains(path: str | Path, max_chain_length: int) -> ChainFile:
             continue
         seen.add(parsed.chain_id)
         (chains if isinstance(parsed, ChainInput) else rejects).append(parsed)
+    if lines == 0:
+        raise InvalidInputError(f"chains file {path} is empty; {FORMAT_HINT}", context={"path": str(path)})
+    if undecodable == lines:
+        raise InvalidInputError(f"chains file {path} is not valid UTF-8 (no line decodes); save it as UTF-8",
+                                context={"path": str(path)})
     return ChainFile(str(path), tuple(chains), tuple(rejects))

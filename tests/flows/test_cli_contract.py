@@ -14,6 +14,8 @@ from tests.support.configs import config_copy
     ["fuse", "--scenarios", "data/scenarios/sample.jsonl", "--backend", "simulated"],
     ["trajectory", "run"],
     ["coordinate", "--tasks", "data/coordination/tasks.jsonl", "--backend", "simulated"],
+    ["drift", "--deep"],
+    ["validate"],
 ])
 def test_a_flow_that_fails_on_its_config_exits_2(command, tmp_path, monkeypatch):
     broken = config_copy(tmp_path / "cfg")

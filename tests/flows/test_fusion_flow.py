@@ -211,3 +211,25 @@ def test_dask_process_cluster_writes_the_same_statuses_as_the_thread_runner(repo
         statuses[runner + "-tokens"] = tokens
     assert statuses["dask"] == statuses["thread"]
     assert statuses["dask-tokens"] == statuses["thread-tokens"]  # the same prompts were sent
+
+
+def test_a_wrong_typed_tripwire_state_fails_closed_until_an_operator_resets_it(tmp_path, state_dir):
+    state_dir.mkdir(parents=True)
+    state = state_dir / "tripwire_state.json"
+    state.write_text('{"total_checks": "3", "consecutive_breaches": 0}')  # valid JSON, a wrong type
+    scenarios = _write_scenarios(tmp_path / "s.jsonl", 4)
+    result = fusion_pipeline(scenarios_path=str(scenarios), results_dir=str(tmp_path / "r"), env="development")
+    runs = pd.read_parquet(tmp_path / "r" / "fusion_runs")
+    assert result.scenarios == 4 and set(runs["status"]) == {"ok"}  # no crash, no traceback rows
+    assert runs["downgrade_active"].all() and runs["overlay"].isna().all()  # the safer setting: downgraded
+    assert state.read_text() == '{"total_checks": "3", "consecutive_breaches": 0}'  # nothing reset behind our back
+
+    runner = CliRunner()
+    for _ in range(2):  # degraded, and it stays so
+        health = runner.invoke(cli, ["health", "--json"])
+        report = json.loads(health.stdout)
+        assert report["status"] == "degraded"
+        assert any("is corrupt" in issue and "total_checks" in issue for issue in report["issues"])
+    reset = runner.invoke(cli, ["tripwire", "reset"])
+    assert reset.exit_code == 0 and "moved to" in reset.output
+    assert json.loads(runner.invoke(cli, ["health", "--json"]).stdout)["components"]["budget_tripwire"]["status"] == "healthy"

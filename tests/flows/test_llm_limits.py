@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.concurrency._sync import acquire_concurrency_slots_with_lease
 
 from cert_core.config.llm import LLMConfig
-from cert_core.errors import ConfigError
-from tasks.llm import PrefectRequestLimiter, ensure_concurrency_limits
+from cert_core.errors import ConfigError, TimeoutExceeded
+from tasks.llm import (
+    PrefectRequestLimiter,
+    api_label,
+    ensure_concurrency_limits,
+    limit_occupancy,
+    reclaim_stale_slots,
+    reset_concurrency_limits,
+    slot_holders,
+)
 from tests.support.backends import anthropic_backend
 from tests.support.fake_anthropic import FakeMessagesAPI
 from tests.support.limiters import CountingLimiter
@@ -81,3 +94,46 @@ def test_cert_setup_limits_creates_and_prints_the_configured_limits(tmp_path):
     assert "created   cli-in-flight: in-flight limit, limit=5" in result.output
     with get_client(sync_client=True) as client:
         assert client.read_global_concurrency_limit_by_name("cli-in-flight").limit == 5
+
+
+def test_a_long_wait_for_a_slot_names_the_limit_and_how_full_it_is(caplog):
+    config = LLMConfig.model_validate({"rate_limits": {
+        "requests_per_minute": 600, "max_in_flight": 1, "rpm_limit_name": "wait-rpm",
+        "in_flight_limit_name": "wait-in-flight", "slot_wait_notice_s": 0.5}})
+    ensure_concurrency_limits(config)
+    holder = PrefectRequestLimiter.from_config(config)
+    waiter = PrefectRequestLimiter(config.rate_limits, timeout_seconds=2.0)
+    with holder.acquire():
+        with caplog.at_level(logging.WARNING, logger="cert.llm.slots"):
+            with pytest.raises(TimeoutExceeded):
+                with waiter.acquire():
+                    pass
+    notices = [r.getMessage() for r in caplog.records if "waiting" in r.getMessage()]
+    assert notices and "'wait-in-flight' is full (1/1 slots in use)" in notices[0]
+    with waiter.acquire():  # released: free again
+        pass
+
+
+def test_slots_of_a_dead_holder_are_reclaimed_and_reset_frees_the_rest():
+    config = LLMConfig.model_validate({"rate_limits": {
+        "requests_per_minute": 600, "max_in_flight": 2, "rpm_limit_name": "reclaim-rpm",
+        "in_flight_limit_name": "reclaim-in-flight"}})
+    ensure_concurrency_limits(config)
+    registry = slot_holders()
+    granted = [acquire_concurrency_slots_with_lease(["reclaim-in-flight"], 1, lease_duration=60, strict=True)
+               for _ in range(2)]
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    for grant in granted:
+        registry.record(str(grant.lease_id), ["reclaim-in-flight"], 1, api_label(), 60)
+    path = registry.folder / f"{granted[0].lease_id}.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "pid": dead.pid}))  # its holder died
+    assert limit_occupancy("reclaim-in-flight") == (2, 2)
+
+    freed = reclaim_stale_slots()
+    assert [h.lease_id for h in freed] == [str(granted[0].lease_id)]
+    assert limit_occupancy("reclaim-in-flight") == (1, 2)  # the live holder keeps its slot
+
+    assert reset_concurrency_limits(config) == {"reclaim-rpm": 0, "reclaim-in-flight": 1}
+    assert limit_occupancy("reclaim-in-flight") == (0, 2)
+    assert [h for h in registry.holds() if "reclaim-in-flight" in h.names] == []

@@ -11,6 +11,8 @@ arrival time and outcome. Used by tests/integration, tests/fault and benchmarks/
 Scripted replies (the text of a successful answer): ``api.enqueue("first", "second")`` answers the
 next successful requests in order; ``replies=fn`` (or ``api.replies = fn``) answers the rest with
 ``fn(request_body)``, where returning None falls back to the default "ok ok ..." text.
+``error_text=fn(kind, request_headers)`` sets the message of injected error bodies (e.g. a server
+that echoes the API key back).
 """
 
 from __future__ import annotations
@@ -134,8 +136,10 @@ class FakeMessagesAPI:
         output_tokens: int = 16,
         rate_limit_requests: int = 50,
         replies: Callable[[dict], str | None] | None = None,
+        error_text: Callable[[str, Mapping[str, str]], str] | None = None,
     ) -> None:
         self.faults = faults or FaultPlan()
+        self.error_text = error_text  # (fault kind, request headers) -> the error body's message
         self.replies = replies
         self._queued: deque[str] = deque()
         self.latency_s = latency_s
@@ -287,7 +291,8 @@ class FakeMessagesAPI:
         if kind in ("rate_limited", "overloaded", "server_error", "bad_request", "unauthorized"):
             status, error_type = FAULT_KINDS[kind]
             headers = {"retry-after": f"{self.retry_after_s:g}"} if kind in ("rate_limited", "overloaded") else {}
-            return self._send_json(handler, status, _error(error_type, f"injected {kind}"), headers)
+            text = self.error_text(kind, handler.headers) if self.error_text else f"injected {kind}"
+            return self._send_json(handler, status, _error(error_type, text), headers)
         return self._send_json(handler, 200, self._message(body), self._rate_headers())
 
     def _message(self, body: dict) -> dict:

@@ -57,8 +57,9 @@ def test_task_modules_hold_no_state_between_task_runs():
 def test_retries_are_declared_on_the_decorators_that_need_them():
     found = _task_objects()
     retried = {name: t.retries for name, t in found.items() if t.retries}
-    assert retried == {"datasets.write_dataset_task": 2, "fusion.ensure_llm_limits_task": 2, "llm.call_llm": 2}
-    for name in ("datasets.write_dataset_task", "llm.call_llm"):
+    assert retried == {"datasets.write_dataset_task": 2, "datasets.write_datasets_task": 2,
+                       "fusion.ensure_llm_limits_task": 2, "llm.call_llm": 2}
+    for name in ("datasets.write_dataset_task", "datasets.write_datasets_task", "llm.call_llm"):
         assert found[name].retry_condition_fn is retry_only_recoverable
 
 

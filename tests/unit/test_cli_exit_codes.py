@@ -44,6 +44,9 @@ def test_the_error_type_decides_the_code(error, code):
     ["coordinate"],  # --tasks is required
     ["coordinate", "--tasks", "x.jsonl", "--judge", "gpt"],
     ["coordinate", "--tasks", "x.jsonl", "--strategy", "chain"],
+    ["drift", "--env", "qa"],
+    ["drift", "--deep=yes"],
+    ["validate", "--env", "qa"],
     ["no-such-command"],
 ])
 def test_bad_usage_exits_2_for_every_command(args):

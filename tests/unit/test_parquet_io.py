@@ -24,7 +24,7 @@ def _fusion_row(**kw):
 def test_every_design_dataset_has_a_schema():
     assert set(SCHEMAS) == {
         "routing_decisions", "scenario_rejects", "fusion_runs", "coordination_runs", "agent_responses",
-        "trajectory_steps", "trajectory_chains", "drift_events",
+        "trajectory_steps", "trajectory_chains", "drift_events", "quality_drift_checks",
     }
 
 

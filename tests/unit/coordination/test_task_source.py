@@ -45,7 +45,7 @@ def test_good_and_bad_lines(tmp_path):
     }
     messages = {r.line_number: r.error_message for r in parsed.rejects}
     assert "has no text" in messages[4] and "already used" in messages[6] and "nested too deeply" in messages[11]
-    assert "not valid UTF-8 (byte 24)" in messages[12] and "at most 128" in messages[13]
+    assert "not valid UTF-8 (byte 24)" in messages[12] and "keep it to 128 or fewer" in messages[13]
 
 
 def test_a_line_over_the_limit_is_rejected_without_stopping_the_file(tmp_path):

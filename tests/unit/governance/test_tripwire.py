@@ -134,14 +134,31 @@ def test_bad_token_delta_is_invalid_input(tripwire, bad):
     assert tripwire.get_status().total_checks == 0  # nothing was recorded
 
 
-def test_corrupt_state_file_is_quarantined_and_replaced(tmp_path, clock):
+@pytest.mark.parametrize("content, last_known", [
+    ('{"consecutive_breaches": 2, "downgr', None),  # a torn write from some other tool
+    ('{"total_checks": "3", "downgrade_active": false}', False),  # valid JSON, a wrong type
+    ('{"total_checks": 3, "downgrade_active": true, "last_breach_at": "yesterday"}', True),
+    ('[1, 2]', None),
+])
+def test_a_corrupt_state_fails_closed_until_it_is_reset(tmp_path, clock, content, last_known):
     path = tmp_path / "tw.json"
-    path.write_text('{"consecutive_breaches": 2, "downgr')  # a torn write from some other tool
+    path.write_text(content)
     tw = BudgetTripwire(CONFIG, path, clock=clock.utc)
-    status = tw.get_status()
-    assert status.total_checks == 0 and not status.downgrade_active
-    assert status.corrupt_state_quarantined is not None
+    expected = True if last_known is None else last_known  # the last known downgrade, else the safer one
+    for _ in range(2):  # it stays so: nothing is quarantined or reset behind the operator's back
+        status = tw.get_status()
+        assert status.state_problem is not None and "is corrupt" in status.state_problem
+        assert status.downgrade_active is expected and tw.is_downgrade_active() is expected
+        check = tw.check_budget_breach(50.0)
+        assert check.downgrade_active is expected and check.consecutive_breaches == 0
+    assert path.read_text() == content  # nothing was counted into it
+    assert ("FUSION_MODE" in tw.get_overlay_params({})) is expected
+
+    result = tw.reset_downgrade()
+    assert result.reset and "moved to" in result.message
     assert list(tmp_path.glob("tw.json.corrupt-*"))
+    status = tw.get_status()
+    assert status.state_problem is None and not status.downgrade_active and status.total_checks == 0
     assert tw.check_budget_breach(1.0).consecutive_breaches == 0
     assert json.loads(path.read_text())["total_checks"] == 1
 

@@ -114,13 +114,3 @@ def test_overlay_parsing_extracts_each_section(config_dir):
 def test_parse_overlay_ignores_unknown_sections():
     o = parse_overlay("x", "# x\n## Notes\n- not a directive\n## Directives\n- A: b\n")
     assert o.directives == {"A": "b"} and o.quality_gates == []
-
-
-def test_routing_stats_count_decisions(config_dir):
-    r = RuntimeRouter.from_config(load_config(config_dir))
-    r.route_scenario(SEED_EXAMPLE)
-    r.route_scenario({**SEED_EXAMPLE, "id": "b"})
-    stats = r.get_routing_stats()
-    assert stats.decisions_made == 2 and stats.decisions_by_overlay == {"rollback_first": 2}
-    assert stats.overlays_available == 3
-    assert stats.routing_rules["financial_operations"] == ["rollback_first", "observability_first"]

@@ -77,11 +77,35 @@ def test_empty_file_is_an_invalid_input_error_that_shows_the_format(tmp_path):
         read_chains(path, 8)
 
 
-def test_non_utf8_file_names_the_line_and_the_fix(tmp_path):
+def test_non_utf8_line_is_a_reject_naming_the_line_and_the_fix(tmp_path):
     path = tmp_path / "latin1.jsonl"
     path.write_bytes(b'{"chain_id": "a", "steps": ["x", "y"]}\n{"chain_id": "caf\xe9", "steps": ["x", "y"]}\n')
-    with pytest.raises(InvalidInputError, match=r"not valid UTF-8 \(byte 56, line 2\); save it as UTF-8"):
+    parsed = read_chains(path, 8)
+    assert [c.chain_id for c in parsed.chains] == ["a"]
+    (reject,) = parsed.rejects
+    assert reject.error_type == "InvalidEncoding"
+    assert "line 2 is not valid UTF-8 (byte 17); save the file as UTF-8" in reject.error_message
+
+
+def test_file_with_no_utf8_line_fails(tmp_path):
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(b'{"chain_id": "caf\xe9", "steps": ["x", "y"]}\n')
+    with pytest.raises(InvalidInputError, match="no line decodes"):
         read_chains(path, 8)
+
+
+def test_chain_over_the_byte_limit_is_a_reject_and_its_neighbours_parse(tmp_path):
+    long_step = "x" * 5000
+    path = write_jsonl(tmp_path / "c.jsonl", [
+        {"chain_id": "a", "steps": ["x", "y"]},
+        {"chain_id": "big", "steps": [long_step, long_step]},
+        {"chain_id": "b", "steps": ["x", "y"]},
+    ])
+    parsed = read_chains(path, 8, max_chain_bytes=4096)
+    assert [c.chain_id for c in parsed.chains] == ["a", "b"]
+    (reject,) = parsed.rejects
+    assert (reject.chain_id, reject.error_type, reject.line_number) == ("line-2", "ChainTooLong", 2)
+    assert "longer than 4096 bytes (input_limits.max_chain_bytes)" in reject.error_message
 
 
 def test_missing_file_is_a_resource_load_error(tmp_path):
