@@ -231,14 +231,20 @@ class ChainScorer:
         ids, mask = self._pad(batch, encoded)
         logits = self._forward(ids, mask)
         targets = ids[:, 1:].to(logits.device)
-        # log-softmax, nll and entropy over several rows at once (fewer passes over the logits, which
-        # for a small model cost about as much as its forward), within a memory budget per chunk
+        # nll and entropy over several rows at once (fewer passes over the logits, which for a small
+        # model with a large vocabulary cost more than its forward), within a memory budget per chunk
         rows = max(1, _LOGIT_BUDGET // max(1, logits.shape[1] * logits.shape[2]))
         for top in range(0, len(batch), rows):
-            logp = torch.log_softmax(logits[top: top + rows, :-1].float(), dim=-1)
-            # clamp: rounding in log_softmax can leave -1e-7 where the true value is 0
-            nll = (-logp.gather(-1, targets[top: top + rows].unsqueeze(-1)).squeeze(-1)).clamp_min(0.0)
-            entropy = (-torch.linalg.vecdot(logp.exp(), logp)).clamp_min(0.0)
+            # one exp pass: lse = m + log S with S = sum exp(z - m); nll = lse - z[target];
+            # entropy = lse - sum(p * z) (about a third faster than log_softmax, exp and a product)
+            z = logits[top: top + rows, :-1].float()
+            m = z.amax(-1, keepdim=True)
+            e = (z - m).exp_()
+            total = e.sum(-1)
+            lse = total.log() + m.squeeze(-1)
+            # clamp: rounding can leave -1e-7 where the true value is 0
+            nll = (lse - z.gather(-1, targets[top: top + rows].unsqueeze(-1)).squeeze(-1)).clamp_min(0.0)
+            entropy = (lse - torch.linalg.vecdot(e, z) / total).clamp_min(0.0)
             nll, entropy = nll.double().cpu().numpy(), entropy.double().cpu().numpy()
             for offset, w in enumerate(batch[top: top + rows]):
                 # the logit at window position p predicts target position begin + p + 1
