@@ -17,6 +17,7 @@ from prefect.utilities.annotations import quote
 
 from cert_core.paths import project_path
 from cert_core.trajectory import chain_rows, failed_chunk_results, reject_results, step_rows
+from cert_core.trajectory.analyzer import thresholds_for
 from cert_core.trajectory.summary import TrajectoryRunSummary
 from tasks.datasets import write_datasets_task
 from tasks.trajectory import check_model_task, publish_trajectory_summary_task, read_chains_task, score_chunk_task
@@ -55,6 +56,8 @@ def trajectory_batch(
     with flow_context(config_dir, env, results_dir) as run:
         scoring = run.config.trajectory.with_overrides(model=model, batch_size=batch_size)
         check_model_task(scoring.model)
+        calibration = thresholds_for(scoring)  # an old-format calibration fails here, saying to recalibrate
+        calibration_note = calibration.describe() if calibration else None
         chain_file = read_chains_task(str(project_path(chains_path)), scoring.max_chain_length,
                                       run.config.input_limits.max_chain_bytes)
         chunks = chunked(chain_file.chains, chunk_size or scoring.chunk_size)
@@ -69,7 +72,12 @@ def trajectory_batch(
             "trajectory_chains": chain_rows(results, run.run_id, run.config.config_version, datetime.now(timezone.utc)),
         }), run.results_dir, run.run_id)
         outputs = {part.dataset: str(part.path) for part in written}
-        summary = publish_trajectory_summary_task(quote(results), run.run_id, chains_path, scoring.model, outputs)
+        summary = publish_trajectory_summary_task(quote(results), run.run_id, chains_path, scoring.model, outputs,
+                                                  calibration_note)
+        if summary.n_outside_calibration:
+            run.logger.warning("%d chains are far outside the calibration (%s); their verdicts are unreliable: "
+                               "run `cert trajectory calibrate --chains GOOD.jsonl` on good chains like them",
+                               summary.n_outside_calibration, calibration_note)
         run.logger.info("trajectory run done: %d ok, %d errors, %d passed, %d failed", summary.n_ok, summary.n_error,
                         summary.n_passed, summary.n_failed)
     return summary

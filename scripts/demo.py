@@ -53,7 +53,7 @@ def step_trajectory() -> str:
 
     s = run_demo(results_dir=RESULTS)
     return (f"{s.n_ok} chains scored ({s.n_passed} passed, {s.n_failed} failed the quality check, {s.n_error} error rows) "
-            f"with {s.model} -> {RESULTS}/trajectory_chains")
+            f"with {s.model} -> {RESULTS}/trajectory_chains\n    calibration: {s.calibration or 'none'}")
 
 
 def step_coordinate() -> str:

@@ -1,16 +1,19 @@
-"""Make the project's own small reasoning model, its tokenizer and the sample chains.
+"""Make the project's own small reasoning model, its tokenizer and the sample chain files.
 
-    python scripts/make_tiny_reasoner.py            # data + tokenizer + model (a few CPU minutes)
+    python scripts/make_tiny_reasoner.py            # data + tokenizer + model (about 25 CPU-minutes)
     python scripts/make_tiny_reasoner.py --data-only
 
 Everything is seeded: a rerun gives the same chains, tokenizer and training batches (the weights
-match too on the same torch build and thread count). About 5 CPU-minutes for the defaults.
-The chains are templated arithmetic word problems with worked steps. The sample file also holds labelled corruptions (`bad_step` = index of the corrupted step):
-  wrong_arithmetic  one result is off (later steps carry the wrong value on, as a real slip would)
-  shuffled          a later step is moved up to an earlier position (bad_step = where it landed)
-  off_topic         an unrelated sentence is inserted (bad_step = its index)
-The language model is trained only on good chains, encoded exactly as the scorer encodes them
-(cert_core.trajectory.encoding), so the question is context and steps follow "\\n".
+match too on the same torch build and thread count). Training data, mixed in every batch:
+  - good chains from the five TRAINING families in scripts/chain_families/ (never the held-out
+    `workshop` family), encoded exactly as the scorer encodes them (cert_core.trajectory.encoding);
+  - windows of general English prose from scripts/english_corpus.py (Python and package docs).
+The tokenizer is a byte-level BPE (8,192 tokens) trained on the same two sources.
+Files written besides the model:
+  data/trajectories/chains.jsonl              set (a): held-back chains of the training families
+  data/trajectories/calibration_good.jsonl    good chains of the training families (other seed)
+  data/trajectories/heldout_chains.jsonl      set (b): the held-out family, good and corrupted
+Training CPU time (time.process_time) and the settings go to <out>/training.json.
 """
 
 from __future__ import annotations
@@ -18,165 +21,47 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
-import re
+import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+# idle OpenMP threads sleep instead of spinning: on a shared machine spinning burns CPU time for nothing
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from cert_core.paths import PROJECT_ROOT as REPO  # noqa: E402
+from scripts.chain_families import HELD_OUT, TRAINING, chain_rows, good_chain, write_jsonl  # noqa: E402
 
-NAMES = ["Tom", "Anna", "Ben", "Maria", "Sam", "Lucy", "Omar", "Nina", "Leo", "Emma", "Raj", "Zoe"]
-ITEMS = ["apples", "books", "marbles", "pencils", "stickers", "cookies", "cards", "shells"]
-OFF_TOPIC = [
-    "The weather in Paris is usually mild in the spring.",
-    "My favourite colour has always been a deep shade of blue.",
-    "Photosynthesis turns sunlight into chemical energy.",
-    "The train to the coast leaves every morning at seven.",
-    "Jazz music became popular in the early twentieth century.",
-    "Penguins cannot fly but they are excellent swimmers.",
-    "The museum was closed for repairs during the winter.",
-    "Coffee tastes better when the beans are freshly ground.",
-    "Mount Everest is the highest mountain on Earth.",
-    "She painted the old fence a bright shade of green.",
-    "The library opens late on Sundays.",
-    "A good night of sleep helps the memory.",
-]
+CONTEXT = 256
 
 
-@dataclass(frozen=True)
-class Problem:
-    question: str
-    steps: list[str]
-    arithmetic_steps: list[int]  # indices of steps that state a computed result
+def write_data(args) -> None:
+    # separate seeds: evaluation and calibration chains are never the training draws
+    data = REPO / "data/trajectories"
+    write_jsonl(args.chains_out, chain_rows(TRAINING, 120, 30, args.seed + 101, "chain"))
+    write_jsonl(args.calibration_out, chain_rows(TRAINING, 200, 0, args.seed + 202, "calib"))
+    write_jsonl(data / "heldout_chains.jsonl", chain_rows([HELD_OUT], 200, 50, args.seed + 303, "heldout"))
 
 
-def _problem(rng: random.Random, wrong_at: int | None = None, delta: int = 0) -> Problem:
-    """One templated problem. wrong_at: index into the problem's operations whose result is off by delta."""
-    kind = rng.choice(["shop", "boxes", "pair", "save", "long"])
-    n, m = rng.sample(NAMES, 2)
-    item = rng.choice(ITEMS)
-    ops: list[int] = []
-
-    def result(value: int) -> int:
-        # the operation counter decides whether this result is the corrupted one
-        index = len(ops)
-        value = value + delta if wrong_at == index else value
-        ops.append(value)
-        return value
-
-    if kind == "shop":
-        a, b = rng.randint(3, 15), rng.randint(2, 9)
-        c = rng.randint(1, min(9, a + b - 1))
-        q = f"{n} has {a} {item}. {n} buys {b} more and gives away {c}. How many {item} does {n} have now?"
-        s1 = result(a + b)
-        s2 = result(s1 - c)
-        steps = [f"{n} starts with {a} {item}.", f"{n} buys {b} more, so {a} + {b} = {s1}.",
-                 f"{n} gives away {c}, so {s1} - {c} = {s2}.", f"The answer is {s2}."]
-        arith = [1, 2]
-    elif kind == "boxes":
-        a, b = rng.randint(2, 9), rng.randint(2, 9)
-        c = rng.randint(1, min(9, a * b - 1))
-        q = f"There are {a} boxes with {b} {item} in each box. {n} takes {c} {item}. How many {item} are left?"
-        s1 = result(a * b)
-        s2 = result(s1 - c)
-        steps = [f"Each box has {b} {item}.", f"In total there are {a} * {b} = {s1} {item}.",
-                 f"{n} takes {c}, so {s1} - {c} = {s2}.", f"The answer is {s2}."]
-        arith = [1, 2]
-    elif kind == "pair":
-        a, b, c = rng.randint(2, 12), rng.randint(2, 12), rng.randint(2, 9)
-        q = f"{n} has {a} {item} and {m} has {b} {item}. {m} gets {c} more. How many {item} do they have together?"
-        s1 = result(b + c)
-        s2 = result(a + s1)
-        steps = [f"{n} has {a} {item}.", f"{m} now has {b} + {c} = {s1} {item}.",
-                 f"Together they have {a} + {s1} = {s2} {item}.", f"The answer is {s2}."]
-        arith = [1, 2]
-    elif kind == "save":
-        a, b = rng.randint(2, 9), rng.randint(2, 9)
-        c = rng.randint(1, min(9, a * b - 1))
-        q = f"{n} saves {a} coins each week for {b} weeks and then spends {c} coins. How many coins are left?"
-        s1 = result(a * b)
-        s2 = result(s1 - c)
-        steps = [f"Each week {n} saves {a} coins.", f"After {b} weeks {n} has {a} * {b} = {s1} coins.",
-                 f"After spending {c}, {n} has {s1} - {c} = {s2} coins.", f"The answer is {s2}."]
-        arith = [1, 2]
-    else:
-        a, b = rng.randint(3, 15), rng.randint(2, 9)
-        c = rng.randint(1, min(9, a + b - 1))
-        d = rng.randint(2, 9)
-        q = (f"{n} has {a} {item}. {n} buys {b} more, gives {c} to {m} and then finds {d} more. "
-             f"How many {item} does {n} have?")
-        s1 = result(a + b)
-        s2 = result(s1 - c)
-        s3 = result(s2 + d)
-        steps = [f"{n} starts with {a} {item}.", f"{n} buys {b} more, so {a} + {b} = {s1}.",
-                 f"{n} gives {c} to {m}, so {s1} - {c} = {s2}.", f"{n} finds {d} more, so {s2} + {d} = {s3}.",
-                 f"The answer is {s3}."]
-        arith = [1, 2, 3]
-    return Problem(q, steps, arith)
+def chain_text(rng: random.Random) -> tuple[str, list[str]]:
+    family = rng.choice(TRAINING)
+    p = good_chain(family, rng)
+    return p.question, p.steps
 
 
-def good_chain(rng: random.Random) -> Problem:
-    return _problem(rng)
-
-
-def corrupted_chain(rng: random.Random, kind: str) -> tuple[Problem, int]:
-    """A corrupted problem and the index of its bad step."""
-    if kind == "wrong_arithmetic":
-        state = rng.getstate()
-        clean = _problem(rng)
-        which = rng.randrange(len(clean.arithmetic_steps))
-        delta = rng.choice([d for d in range(-9, 10) if d != 0])
-        rng.setstate(state)  # same draws again, this time with the slip
-        bad = _problem(rng, wrong_at=which, delta=delta)
-        rng.random()  # keep the stream moving past the replayed draws
-        if any(re.search(r"(^|\s)-\d", s) for s in bad.steps):  # a slip never makes negative counts
-            return corrupted_chain(rng, kind)
-        return bad, bad.arithmetic_steps[which]
-    base = _problem(rng)
-    steps = list(base.steps)
-    if kind == "shuffled":
-        body = len(steps) - 1  # the final answer stays last
-        j = rng.randrange(1, body)
-        i = rng.randrange(0, j)
-        moved = steps.pop(j)
-        steps.insert(i, moved)
-        return Problem(base.question, steps, []), i
-    if kind == "off_topic":
-        k = rng.randrange(1, len(steps))
-        steps.insert(k, rng.choice(OFF_TOPIC))
-        return Problem(base.question, steps, []), k
-    raise ValueError(f"unknown corruption {kind!r}")
-
-
-def write_chains(path: Path, n_good: int, n_per_corruption: int, seed: int, prefix: str) -> None:
-    rng = random.Random(seed)
-    rows = []
-    for _ in range(n_good):
-        p = good_chain(rng)
-        rows.append({"question": p.question, "steps": p.steps, "bad_step": None, "corruption": None})
-    for kind in ("wrong_arithmetic", "shuffled", "off_topic"):
-        for _ in range(n_per_corruption):
-            p, bad = corrupted_chain(rng, kind)
-            rows.append({"question": p.question, "steps": p.steps, "bad_step": bad, "corruption": kind})
-    rng.shuffle(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as fh:
-        for i, row in enumerate(rows):
-            fh.write(json.dumps({"chain_id": f"{prefix}-{i:04d}", **row}) + "\n")
-    print(f"wrote {len(rows)} chains to {path}")
-
-
-def train_tokenizer(out: Path, seed: int, vocab_size: int):
+def train_tokenizer(out: Path, seed: int, vocab_size: int, english: list[str]):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     rng = random.Random(seed)
     texts = []
     for _ in range(4000):
-        p = good_chain(rng)
-        texts.append(p.question + "".join("\n" + s for s in p.steps))
-    texts.extend(OFF_TOPIC)  # so unrelated text gets real sub-word tokens (never trained on)
+        q, steps = chain_text(rng)
+        texts.append(q + "".join("\n" + s for s in steps))
+    texts.extend(english)
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
@@ -187,46 +72,65 @@ def train_tokenizer(out: Path, seed: int, vocab_size: int):
     tok.train_from_iterator(texts, trainer)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|endoftext|>", pad_token="<|endoftext|>",
-        model_max_length=256,
+        model_max_length=CONTEXT,
     )
     fast.save_pretrained(out)
     return fast
 
 
-def train_model(out: Path, tokenizer, seed: int, steps: int, batch: int, n_layer: int, n_embd: int) -> None:
+def english_stream(tokenizer, english: list[str]) -> list[int]:
+    """The prose as one token stream, paragraphs separated by EOS (training windows are cut from it)."""
+    eos = tokenizer.eos_token_id
+    ids: list[int] = []
+    for piece in tokenizer(english, add_special_tokens=False)["input_ids"]:
+        ids.extend(piece)
+        ids.append(eos)
+    return ids
+
+
+def train_model(out: Path, tokenizer, english: list[str], args) -> dict:
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
     from cert_core.trajectory.encoding import encode_chain
 
-    torch.manual_seed(seed)
-    rng = random.Random(seed + 1)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed + 1)
     eos = tokenizer.eos_token_id
+    stream = english_stream(tokenizer, english)
     config = GPT2Config(
-        vocab_size=len(tokenizer), n_positions=256, n_embd=n_embd, n_layer=n_layer, n_head=4,
+        vocab_size=len(tokenizer), n_positions=CONTEXT, n_embd=args.n_embd, n_layer=args.n_layer, n_head=4,
         bos_token_id=eos, eos_token_id=eos, pad_token_id=eos,
         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
     )
     model = GPT2LMHeadModel(config)
     model.train()
-    optim = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01, betas=(0.9, 0.98))
-    warmup = max(1, steps // 20)
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    optim = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0.0}],
+                              lr=args.lr, betas=(0.9, 0.98))
+    steps = args.train_steps
+    warmup = max(1, steps // 25)
 
-    def lr_at(step: int) -> float:
+    def lr_at(step: int) -> float:  # linear warm-up, then cosine down to 2% of the peak
         if step < warmup:
             return (step + 1) / warmup
-        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup)))
 
     sched = torch.optim.lr_scheduler.LambdaLR(optim, lr_at)
-    start = time.time()
+    n_english = args.batch - args.chains_per_batch
+    cpu0, wall0 = time.process_time(), time.time()
     for step in range(steps):
         seqs = []
-        for _ in range(batch):
-            p = good_chain(rng)
-            seqs.append(list(encode_chain(tokenizer, p.question, p.steps).input_ids) + [eos])
+        for _ in range(args.chains_per_batch):
+            q, s = chain_text(rng)
+            seqs.append(list(encode_chain(tokenizer, q, s).input_ids) + [eos])
+        for _ in range(n_english):
+            start = rng.randrange(0, len(stream) - args.english_window)
+            seqs.append([eos] + stream[start: start + args.english_window - 1])
         width = max(len(s) for s in seqs)
-        ids = torch.full((batch, width), eos, dtype=torch.long)
-        mask = torch.zeros((batch, width), dtype=torch.long)
+        ids = torch.full((len(seqs), width), eos, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
         for row, s in enumerate(seqs):
             ids[row, : len(s)] = torch.tensor(s)
             mask[row, : len(s)] = 1
@@ -237,11 +141,22 @@ def train_model(out: Path, tokenizer, seed: int, steps: int, batch: int, n_layer
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optim.step()
         sched.step()
-        if step % 100 == 0 or step == steps - 1:
-            print(f"step {step:5d} loss {loss.item():.4f} ({time.time() - start:.0f}s)", flush=True)
+        if step % 50 == 0 or step == steps - 1:
+            print(f"step {step:5d} loss {loss.item():.4f} lr {sched.get_last_lr()[0]:.2e} "
+                  f"cpu {time.process_time() - cpu0:.0f}s wall {time.time() - wall0:.0f}s", flush=True)
     model.eval()
     model.save_pretrained(out, safe_serialization=True)
-    print(f"saved model to {out} ({sum(p.numel() for p in model.parameters())} parameters)")
+    info = {
+        "cpu_seconds": round(time.process_time() - cpu0, 1), "wall_seconds": round(time.time() - wall0, 1),
+        "threads": torch.get_num_threads(), "steps": steps, "batch": args.batch,
+        "chains_per_batch": args.chains_per_batch, "english_window": args.english_window, "lr": args.lr,
+        "n_layer": args.n_layer, "n_embd": args.n_embd, "vocab_size": len(tokenizer), "seed": args.seed,
+        "parameters": sum(p.numel() for p in model.parameters()), "english_tokens": len(stream),
+        "english_paragraphs": len(english), "final_loss": round(loss.item(), 4),
+        "torch": torch.__version__, "python": sys.version.split()[0],
+    }
+    print(f"saved model to {out}: {json.dumps(info)}")
+    return info
 
 
 def main() -> None:
@@ -250,27 +165,32 @@ def main() -> None:
     parser.add_argument("--chains-out", type=Path, default=REPO / "data/trajectories/chains.jsonl")
     parser.add_argument("--calibration-out", type=Path, default=REPO / "data/trajectories/calibration_good.jsonl")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--train-steps", type=int, default=1200)
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--n-layer", type=int, default=3)
-    parser.add_argument("--n-embd", type=int, default=96)
-    parser.add_argument("--vocab-size", type=int, default=1024)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--train-steps", type=int, default=1500)
+    parser.add_argument("--batch", type=int, default=16, help="sequences per step")
+    parser.add_argument("--chains-per-batch", type=int, default=5, help="of them chains; the rest English windows")
+    parser.add_argument("--english-window", type=int, default=128, help="tokens per English window")
+    parser.add_argument("--lr", type=float, default=4e-3)
+    parser.add_argument("--n-layer", type=int, default=4)
+    parser.add_argument("--n-embd", type=int, default=128)
+    parser.add_argument("--vocab-size", type=int, default=8192)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data-only", action="store_true", help="only write the chain files")
     args = parser.parse_args()
 
-    # separate seeds: the evaluation chains and calibration chains are never the training draws
-    write_chains(args.chains_out, n_good=120, n_per_corruption=40, seed=args.seed + 101, prefix="chain")
-    write_chains(args.calibration_out, n_good=200, n_per_corruption=0, seed=args.seed + 202, prefix="calib")
+    write_data(args)
     if args.data_only:
         return
     import torch
 
+    from scripts.english_corpus import english_paragraphs
+
     torch.set_num_threads(args.threads)
     args.out.mkdir(parents=True, exist_ok=True)
-    tokenizer = train_tokenizer(args.out, args.seed, args.vocab_size)
-    train_model(args.out, tokenizer, args.seed, args.train_steps, args.batch, args.n_layer, args.n_embd)
-    print("next: cert trajectory calibrate --chains", args.calibration_out.relative_to(REPO))
+    english = english_paragraphs()
+    tokenizer = train_tokenizer(args.out, args.seed, args.vocab_size, english)
+    info = train_model(args.out, tokenizer, english, args)
+    (args.out / "training.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
+    print("next: cert trajectory calibrate --chains", args.calibration_out)
 
 
 if __name__ == "__main__":

@@ -38,8 +38,8 @@ def score_chunk_task(chunk: Sequence[ChainInput], config: TrajectoryConfig) -> l
 
 @task(name="trajectory-publish-summary", tags=["trajectory"], cache_policy=NO_CACHE, retries=0)
 def publish_trajectory_summary_task(results: Sequence[ChainResult], run_id: str, chains_path: str, model: str,
-                                    outputs: dict[str, str]) -> TrajectoryRunSummary:
-    summary = summarize(results, run_id, chains_path, model, outputs)
+                                    outputs: dict[str, str], calibration: str | None = None) -> TrajectoryRunSummary:
+    summary = summarize(results, run_id, chains_path, model, outputs, calibration)
     create_table_artifact(table_rows(results), key="trajectory-chains",
                           description=f"Per-chain trajectory scores ({summary.model})")
     create_markdown_artifact(summary.to_markdown(worst_chains(results)), key="trajectory-summary",

@@ -8,6 +8,8 @@ from flows._runners import RUNNERS
 
 from .._common import cli_errors, run_flow, with_config_dir_option, with_env_option, with_results_dir_option
 
+MIN_CALIBRATION_CHAINS = 30  # below this, warn: the percentile limits rest on too few steps
+
 _RUN_OPTIONS = (
     click.option("--chains", "chains", type=click.Path(dir_okay=False), default=None,
                  help="Chain JSONL file (default: data/trajectories/chains.jsonl)."),
@@ -55,7 +57,8 @@ def run(**options) -> None:
     _run(**options)
 
 
-@trajectory_group.command("calibrate", help="Store percentile thresholds for a model from known-good chains.")
+@trajectory_group.command("calibrate", help="Calibrate the quality check for a model on your own known-good chains "
+                                            "(every step signal's percentiles, with the model, file and date).")
 @click.option("--chains", "chains", type=click.Path(dir_okay=False), required=True,
               help="JSONL of good chains (chains with a bad_step label are skipped).")
 @click.option("--model", default=None, help="Model id or local directory (default: trajectory.model).")
@@ -71,13 +74,17 @@ def calibrate_cmd(chains: str, model: str | None, config_dir: str | None, env: s
     chain_file = read_chains(chains, scoring.max_chain_length, config.input_limits.max_chain_bytes)
     good = [c for c in chain_file.chains if c.bad_step is None]
     skipped = len(chain_file.chains) - len(good)
+    if len(good) < MIN_CALIBRATION_CHAINS:
+        click.echo(f"warning: only {len(good)} good chains; with fewer than {MIN_CALIBRATION_CHAINS} the "
+                   "p99 limits rest on a handful of steps and good chains will fail more often", err=True)
     thresholds = TrajectoryAnalyzer(scoring).calibrate(good, chains)
     path = store_thresholds(config.config_dir / "trajectory.yaml", scoring.model, thresholds)
     load_config(config_dir, env)  # the file we wrote must still load
-    p = thresholds.percentiles
-    click.echo(f"calibrated {scoring.model} on {thresholds.n_chains} chains / {thresholds.n_steps} steps "
-               f"({thresholds.statistic}: mean {thresholds.mean:.3f}, std {thresholds.std:.3f}, "
-               f"p95 {p['p95']:.3f}, p99 {p['p99']:.3f})")
+    limit = scoring.anomaly_percentile
+    click.echo(f"calibrated {thresholds.describe()}: {thresholds.n_steps} steps")
+    for name, stats in sorted(thresholds.signals.items()):
+        p = stats.percentiles
+        click.echo(f"  {name:20s} p50 {p['p50']:8.3f}  p95 {p['p95']:8.3f}  {limit} {p[limit]:8.3f}")
     if skipped or chain_file.rejects:
         click.echo(f"skipped {skipped} chains labelled with bad_step and {len(chain_file.rejects)} invalid lines")
     click.echo(f"wrote thresholds[{scoring.model!r}] to {path}")

@@ -137,8 +137,10 @@ TRAJECTORY_STEPS = _schema(
     ("mean_entropy", F64, False),
     ("surprise", F64, False),
     ("cumulative_surprise", F64, False),
+    ("max_nll", F64, False),
     ("anomaly_score", F64, True),
     ("anomaly", BOOL, True),
+    ("anomaly_signal", STR, True),
     ("model", STR, True),
     ("flow_run_id", STR, True),
 )
@@ -152,6 +154,7 @@ TRAJECTORY_CHAINS = _schema(
     ("cumulative_surprise", F64, True),
     ("max_anomaly_score", F64, True),
     ("passed_quality_check", BOOL, True),
+    ("outside_calibration", BOOL, True),
     ("truncated", BOOL, True),
     ("model", STR, True),
     ("status", STR, False),

@@ -17,7 +17,7 @@ from ..observability import METRICS, get_logger
 from ..resources import process_resource, release_process_resources
 from ..statuses import ChainStatus
 from .cache import ScoreCache
-from .calibration import calibrate
+from .calibration import calibrate, usable_thresholds
 from .chain_input import ChainInput, ChainReject
 from .model_resource import model_resource
 from .quality import assess_chain
@@ -39,7 +39,8 @@ def scoring_key(config: TrajectoryConfig) -> tuple:
 
 
 def thresholds_for(config: TrajectoryConfig) -> CalibratedThresholds | None:
-    return config.thresholds.get(config.model)
+    """The model's calibration (None: uncalibrated); an old-format entry is a CalibrationFormatError."""
+    return usable_thresholds(config.model, config.thresholds.get(config.model))
 
 
 class TrajectoryAnalyzer:
@@ -59,11 +60,11 @@ class TrajectoryAnalyzer:
         )
 
     def calibrate(self, good_chains: Sequence[ChainInput], chains_file: str | None = None) -> CalibratedThresholds:
-        """Thresholds of ``anomaly_statistic`` from known-good chains, every chain scored (no
-        timeout, no cache); chains that fail to score are left out."""
+        """Every signal's distribution on known-good chains, every chain scored (no timeout, no
+        cache); chains that fail to score are left out."""
         scorer = self._scorer(self.config, timeout_s=None, cache=None)
         scores = [s for s in scorer.score(good_chains) if isinstance(s, ChainScore)]
-        return calibrate(scores, self.config.anomaly_statistic, chains_file)
+        return calibrate(good_chains, scores, self.config.model, chains_file)
 
     def analyze(self, chains: Sequence[ChainInput], config: TrajectoryConfig | None = None) -> list[ChainResult]:
         """One ChainResult per chain, in order; per-chain failures are error results, never raised."""
@@ -73,12 +74,13 @@ class TrajectoryAnalyzer:
             scored = self._scorer(c, timeout_s=c.batch_timeout_s, cache=self.cache).score(chains)
         thresholds = thresholds_for(c)
         results = []
-        for outcome in scored:
+        for chain, outcome in zip(chains, scored):
             if isinstance(outcome, ChainFailure):
                 results.append(ChainResult.error(outcome.chain_id, c.model, outcome.error_type, outcome.error_message))
                 METRICS.request_errors.labels(service=SERVICE, error_type=outcome.error_type).inc()
             else:
-                results.append(assess_chain(outcome, c.model, thresholds, c.anomaly_percentile))
+                results.append(assess_chain(chain, outcome, c.model, thresholds, c.anomaly_percentile,
+                                            c.anomaly_signals, c.outside_margin_nats))
             METRICS.requests_total.labels(service=SERVICE, status=results[-1].status).inc()
         log.info("trajectory batch scored", extra={
             "model": c.model, "chains": len(chains), "errors": sum(r.status == ChainStatus.ERROR for r in results),

@@ -22,8 +22,10 @@ class StepResult:
     mean_entropy: float
     surprise: float
     cumulative_surprise: float
-    anomaly_score: float | None
+    max_nll: float
+    anomaly_score: float | None  # the highest signal score; 1.0 = at that signal's calibrated limit
     anomaly: bool | None
+    anomaly_signal: str | None  # the signal that gave anomaly_score
 
 
 @dataclass(frozen=True)
@@ -41,19 +43,20 @@ class ChainResult:
     cumulative_surprise: float | None = None
     max_anomaly_score: float | None = None
     passed_quality_check: bool | None = None
+    outside_calibration: bool | None = None  # far from the calibration chains: the verdict is unreliable
     error_type: str | None = None
     error_message: str | None = None
 
     @classmethod
     def ok(cls, score: ChainScore, model: str, steps: tuple[StepResult, ...],
-           max_anomaly_score: float | None, passed: bool | None) -> ChainResult:
+           max_anomaly_score: float | None, passed: bool | None, outside: bool | None = None) -> ChainResult:
         return cls(
             chain_id=score.chain_id, status=ChainStatus.OK, model=model, steps=steps, n_tokens=score.n_tokens,
             truncated=score.truncated,
             avg_perplexity=sum(s.perplexity for s in steps) / len(steps),
             avg_entropy=sum(s.mean_entropy for s in steps) / len(steps),
             cumulative_surprise=steps[-1].cumulative_surprise,
-            max_anomaly_score=max_anomaly_score, passed_quality_check=passed,
+            max_anomaly_score=max_anomaly_score, passed_quality_check=passed, outside_calibration=outside,
         )
 
     @classmethod
@@ -67,6 +70,13 @@ class ChainResult:
             return None
         key = (lambda s: s.anomaly_score) if self.steps[0].anomaly_score is not None else (lambda s: s.surprise)
         return max(self.steps, key=key).step_index
+
+    @property
+    def top_signal(self) -> str | None:
+        """The signal behind the highest step score (None when uncalibrated)."""
+        if not self.steps or self.steps[0].anomaly_score is None:
+            return None
+        return max(self.steps, key=lambda s: s.anomaly_score).anomaly_signal  # type: ignore[arg-type,return-value]
 
 
 def step_rows(results: Iterable[ChainResult], flow_run_id: str | None) -> list[dict[str, Any]]:
@@ -84,7 +94,8 @@ def chain_rows(results: Sequence[ChainResult], flow_run_id: str, config_version:
             "chain_id": r.chain_id, "n_steps": len(r.steps) if r.status == ChainStatus.OK else None, "n_tokens": r.n_tokens,
             "avg_perplexity": r.avg_perplexity, "avg_entropy": r.avg_entropy,
             "cumulative_surprise": r.cumulative_surprise, "max_anomaly_score": r.max_anomaly_score,
-            "passed_quality_check": r.passed_quality_check, "truncated": r.truncated, "model": r.model,
+            "passed_quality_check": r.passed_quality_check, "outside_calibration": r.outside_calibration,
+            "truncated": r.truncated, "model": r.model,
             "status": r.status.value, "error_type": r.error_type, "error_message": r.error_message,
             "config_version": config_version, "flow_run_id": flow_run_id, "analyzed_at": analyzed_at,
         }

@@ -77,6 +77,8 @@ def test_thread_run_writes_each_chain_once_loads_the_model_once_and_publishes_ar
     assert (summary.n_ok, summary.n_error) == (10, 3)
     artifacts = _artifacts(summary.run_id)
     assert "Trajectory scoring: 13 chains" in artifacts["trajectory-summary"].data
+    assert summary.calibration.startswith(f"model {MODEL}, 200 chains from data/trajectories/calibration_good.jsonl")
+    assert f"calibration: {summary.calibration}" in artifacts["trajectory-summary"].data
     assert "one-step" in str(artifacts["trajectory-chains"].data)
     assert any(a.type == "progress" and a.data == 100.0 for a in artifacts.values())
 
@@ -117,6 +119,33 @@ def test_whole_run_failures_fail_the_flow_with_the_error_message(tmp_path, setup
     assert not (tmp_path / "trajectory_chains").exists()
 
 
+def test_a_chain_unlike_the_calibration_is_flagged_and_the_summary_warns(tmp_path):
+    path = tmp_path / "chains.jsonl"
+    _write_chains(path, 2)
+    noise = {"chain_id": "noise", "question": "qzx vkj", "steps": ["zq xj vv kk pqw jjx", "wxq zzv kqj xjq vvz"]}
+    path.write_text(path.read_text(encoding="utf-8") + json.dumps(noise) + "\n", encoding="utf-8")
+    summary = trajectory_batch(chains_path=str(path), model=MODEL, results_dir=str(tmp_path))
+    rows = {r["chain_id"]: r for r in _rows(tmp_path, "trajectory_chains", summary.run_id)}
+    assert rows["noise"]["outside_calibration"] is True
+    assert [r["outside_calibration"] for r in rows.values() if r["chain_id"] != "noise" and r["status"] == "ok"] \
+        == [False, False]
+    assert summary.n_outside_calibration == 1 and "WARNING: 1 chains are far outside" in summary.to_markdown()
+
+
+def test_an_old_format_calibration_fails_the_run_saying_to_recalibrate(tmp_path, config_dir):
+    shutil.copytree(config_dir, tmp_path / "fusion")
+    config = tmp_path / "fusion" / "trajectory.yaml"
+    header = config.read_text(encoding="utf-8").split("thresholds:")[0]
+    old = {"statistic": "surprise", "mean": 0.2, "std": 0.4, "n_steps": 837, "n_chains": 200,
+           "percentiles": {"p50": 0.01, "p90": 0.5, "p95": 1.0, "p99": 1.9, "p99_9": 3.0}}
+    config.write_text(header + "thresholds:\n  " + MODEL + ": " + json.dumps(old) + "\n", encoding="utf-8")
+    state = trajectory_batch(chains_path=str(_write_chains(tmp_path / "c.jsonl", 2)), model=MODEL,
+                             results_dir=str(tmp_path), config_dir=str(tmp_path / "fusion"), return_state=True)
+    assert state.is_failed()
+    assert "CalibrationFormatError" in state.message or "older `cert trajectory calibrate`" in state.message
+    assert f"Re-run `cert trajectory calibrate --chains GOOD.jsonl --model {MODEL}`" in state.message
+
+
 @pytest.fixture
 def restore_logging():
     names = ("prefect", "uvicorn", "sqlalchemy", "asyncio", "prefect.server", "prefect.events")
@@ -137,6 +166,7 @@ def test_cli_runs_the_flow_ad_hoc_and_reports_errors_in_one_line(tmp_path, resto
                              "--results-dir", str(tmp_path)])
     assert ok.exit_code == 0, ok.output
     assert "Trajectory scoring: 6 chains" in ok.output
+    assert f"- calibration: model {MODEL}, 200 chains from data/trajectories/calibration_good.jsonl" in ok.output
     missing = runner.invoke(cli, ["trajectory", "run", "--chains", str(tmp_path / "nope.jsonl")])
     assert missing.exit_code == 1
     assert "error: ResourceLoadError: chains file" in missing.output and "Traceback" not in missing.output

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 import pyarrow.compute as pc
 import pytest
 
-from cert_core.config.trajectory import CalibratedThresholds, TrajectoryConfig
+from cert_core.config.trajectory import CalibratedThresholds, Distribution, TrajectoryConfig
+from cert_core.trajectory.signals import SIGNALS
 from cert_core.io import read_dataset, write_dataset
 from cert_core.trajectory import (
     ChainInput,
@@ -22,8 +23,9 @@ from cert_core.trajectory.summary import summarize, table_rows
 
 from .conftest import write_jsonl
 
-THRESHOLDS = CalibratedThresholds(mean=3.0, std=1.0, n_steps=100, n_chains=25,
-                                  percentiles={"p50": 3.0, "p90": 4.0, "p95": 4.5, "p99": 6.0, "p99_9": 8.0})
+WIDE = Distribution(mean=3.0, std=1.0, percentiles={"p50": 3.0, "p90": 4.0, "p95": 4.5, "p99": 60.0, "p99_9": 80.0})
+THRESHOLDS = CalibratedThresholds(model="tiny", calibrated_at="2026-11-25T00:00:00+00:00", n_steps=100, n_chains=25,
+                                  signals={name: WIDE for name in SIGNALS}, domain=WIDE)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,9 @@ def test_rows_pass_the_parquet_contracts(tmp_path, analyzer, sample_chains):
 
 def test_thresholds_apply_after_scoring_so_the_cache_serves_new_thresholds(analyzer, sample_chains):
     chains = sample_chains[:3]
-    strict_thresholds = THRESHOLDS.model_copy(update={"percentiles": {**THRESHOLDS.percentiles, "p99": -1.0}})
+    strict = Distribution(mean=3.0, std=1.0, percentiles={**WIDE.percentiles, "p50": -2.0, "p99": -1.0,
+                                                                "p99_9": -1.0})
+    strict_thresholds = THRESHOLDS.model_copy(update={"signals": {**THRESHOLDS.signals, "surprise": strict}})
     strict = analyzer.config.model_copy(update={"thresholds": {analyzer.config.model: strict_thresholds}})
     loose = analyzer.analyze(chains)
     failed = analyzer.analyze(chains, strict)
@@ -84,6 +88,7 @@ def test_summary_counts_and_artifact_rows(analyzer, sample_chains):
     summary = summarize(results, "run", "in.jsonl", "m", {"trajectory_chains": "/p.parquet"})
     assert (summary.n_chains, summary.n_ok, summary.n_error) == (5, 4, 1)
     assert summary.n_passed + summary.n_failed == 4
+    assert summary.n_outside_calibration == 0  # the domain limits are wide
     assert summary.error_types == {"ScoringError": 1}
     rows = table_rows(results)
     assert rows[0]["chain_id"] == "x" and rows[0]["error"] == "ScoringError: chain x: boom"

@@ -27,8 +27,12 @@ def test_calibrate_stores_thresholds_for_the_model_and_skips_labelled_chains(tmp
     assert "skipped 1 chains labelled with bad_step" in result.output
     thresholds = load_config(tmp_path / "fusion").trajectory.thresholds[MODEL]
     assert thresholds.n_chains == 12 and thresholds.n_steps == sum(len(r["steps"]) for r in records[:12])
-    assert thresholds.percentiles["p50"] <= thresholds.percentiles["p99"]
-    assert thresholds.chains_file == str(good)
+    assert set(thresholds.signals) == {"surprise", "mean_nll", "peak_nll", "repetition", "arithmetic",
+                                       "unsupported_numbers", "unanchored"}
+    assert all(d.percentiles["p50"] <= d.percentiles["p99"] for d in thresholds.signals.values())
+    assert (thresholds.chains_file, thresholds.model) == (str(good), MODEL) and thresholds.calibrated_at
+    assert f"calibrated model {MODEL}, 12 chains from {good}" in result.output
+    assert "warning: only 12 good chains" in result.output
 
 
 def test_calibrate_on_an_empty_file_is_one_error_line(tmp_path, config_dir):
