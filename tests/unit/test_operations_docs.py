@@ -8,6 +8,7 @@ tests/integration/test_deployment_worker.py.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -92,9 +93,11 @@ def test_promtool_commands_succeed(tokens):
 
 
 @pytest.mark.parametrize("tokens", _by_tool("python"))
-def test_python_snippets_compile(tokens):
-    assert tokens[1] == "-c"
-    compile(tokens[2], "<docs>", "exec")
+def test_python_snippets_compile_and_scripts_exist(tokens):
+    if tokens[1] == "-c":
+        compile(tokens[2], "<docs>", "exec")
+    else:
+        assert (PROJECT_ROOT / tokens[1]).is_file(), tokens
 
 
 def test_other_commands_are_known_tools_and_name_real_paths():
@@ -108,12 +111,12 @@ def test_other_commands_are_known_tools_and_name_real_paths():
                     assert (PROJECT_ROOT / path).exists(), (where, path)
 
 
-def test_the_tripwire_reset_snippet_runs(tmp_path, monkeypatch):
-    (snippet,) = [t[2] for _, t in COMMANDS if t[0] == "python" and "reset_downgrade" in t[2]]
-    env = {"CERT_STATE_DIR": str(tmp_path), "PATH": str(Path(shutil.which("python") or "").parent)}
+def test_the_tripwire_reset_command_runs(tmp_path):
+    assert any(t[:3] == ["cert", "tripwire", "reset"] for _, t in COMMANDS)
     import sys
 
-    out = subprocess.run([sys.executable, "-c", snippet], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                         timeout=120, env={**env, "HOME": str(tmp_path)})
+    out = subprocess.run([sys.executable, "-m", "cert_cli.main", "tripwire", "reset"], cwd=PROJECT_ROOT,
+                         capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "CERT_STATE_DIR": str(tmp_path), "HOME": str(tmp_path)})
     assert out.returncode == 0, out.stderr
-    assert "reset" in out.stdout.lower()
+    assert "reset" in out.stdout.lower() or "lift" in out.stdout.lower() or "not active" in out.stdout.lower(), out.stdout
