@@ -8,8 +8,8 @@ Three measurements in one run, over the same chains (8 steps of --sentences-per-
   scoring       ChainScorer.score: one forward per chain + log-softmax, nll gather, full-vocab entropy
   raw forward   model(input_ids, attention_mask) over exactly the padded batches the scorer runs
   prefixes      the seed's way: each step scored by its own forward over the growing prefix
-Each timing is the fastest of --repeats runs (raw forward and scoring interleaved), since the
-machine may be shared. Last stdout line: {"score_over_raw_forward", "single_pass_speedup", "tokens_per_s", "peak_rss_mb", ...}.
+Each timing is the median of --repeats runs (raw forward and scoring interleaved, so a burst of load
+on a shared machine hits both alike). Last stdout line: {"score_over_raw_forward", "single_pass_speedup", "tokens_per_s", "peak_rss_mb", ...}.
 tokens_per_s counts chain tokens (question + steps) per second of scoring.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import time
 
 import _common  # noqa: E402  (puts the repo on sys.path)
@@ -44,13 +45,13 @@ REPEATS = 5
 
 
 def timed(fn, repeats: int = 1):
-    """The value and the fastest of `repeats` runs (the least disturbed by other load, as timeit does)."""
-    best = float("inf")
+    """The value and the median time of `repeats` runs."""
+    times = []
     for _ in range(repeats):
         start = time.perf_counter()
         value = fn()
-        best = min(best, time.perf_counter() - start)
-    return value, best
+        times.append(time.perf_counter() - start)
+    return value, statistics.median(times)
 
 
 def prefix_scoring(model, tokenizer, chain) -> None:
@@ -78,7 +79,7 @@ def main() -> None:
     parser.add_argument("--sentences-per-step", type=int, default=2, help="keeps a chain inside a 256-token context")
     parser.add_argument("--model", choices=("shipped", "gpt2-small"), default="shipped")
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--repeats", type=int, default=REPEATS, help="each timing is the fastest of this many runs")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="each timing is the median of this many runs")
     args = parser.parse_args()
 
     import torch
@@ -110,11 +111,12 @@ def main() -> None:
 
     source.logits(*batches[-1])  # warm-up
     # interleaved, so a burst of load on a shared machine hits both alike
-    raw_s = score_s = float("inf")
+    raw_times, score_times = [], []
     for _ in range(args.repeats):
-        raw_s = min(raw_s, timed(raw_forward)[1])
+        raw_times.append(timed(raw_forward)[1])
         results, once = timed(lambda: scorer.score(chains))
-        score_s = min(score_s, once)
+        score_times.append(once)
+    raw_s, score_s = statistics.median(raw_times), statistics.median(score_times)
     scored_ok = sum(len(getattr(r, "steps", ())) == args.steps for r in results)
 
     few = chains[: args.prefix_chains]

@@ -28,7 +28,7 @@ from .encoding import EncodedChain, encode_chain
 __all__ = ["ChainFailure", "ChainScore", "ChainScorer", "LogitsSource", "StepScore", "plan_windows"]
 
 log = get_logger("cert.trajectory.scoring")
-_LOGIT_BUDGET = 32 * 1024 * 1024  # logit values (128 MiB of float32) turned into log-probs at once
+_BLOCK_VALUES = 262144  # logit values per block of positions (256 KiB of float32: cache-sized)
 
 
 class LogitsSource(Protocol):
@@ -230,30 +230,37 @@ class ChainScorer:
     def _score_batch(self, batch: list[_Window], encoded, scores) -> None:
         ids, mask = self._pad(batch, encoded)
         logits = self._forward(ids, mask)
-        targets = ids[:, 1:].to(logits.device)
-        # nll and entropy over several rows at once (fewer passes over the logits, which for a small
-        # model with a large vocabulary cost more than its forward), within a memory budget per chunk
-        rows = max(1, _LOGIT_BUDGET // max(1, logits.shape[1] * logits.shape[2]))
-        for top in range(0, len(batch), rows):
-            # one exp pass: lse = m + log S with S = sum exp(z - m); nll = lse - z[target];
-            # entropy = lse - sum(p * z) (about a third faster than log_softmax, exp and a product)
-            z = logits[top: top + rows, :-1].float()
+        rows, width, vocab = logits.shape
+        flat = logits.reshape(rows * width, vocab)  # a view: positions of every row, in order
+        # position p predicts token p + 1; each row's last position predicts nothing (target 0, dropped)
+        targets = torch.cat([ids[:, 1:], ids.new_zeros((rows, 1))], dim=1).reshape(-1).to(logits.device)
+        nll = torch.empty(rows * width, dtype=torch.float32, device=logits.device)
+        entropy = torch.empty_like(nll)
+        # Blocks of positions small enough to stay in cache: the logits are read from memory once,
+        # and the max, exp, sum and dot passes below run on cached values (for a small model with
+        # a large vocabulary these passes otherwise cost as much as the forward itself).
+        # One exp pass: lse = m + log S with S = sum exp(z - m); nll = lse - z[target];
+        # entropy = lse - sum(p * z).
+        block = max(1, _BLOCK_VALUES // vocab)
+        for top in range(0, rows * width, block):
+            z = flat[top: top + block].float()
             m = z.amax(-1, keepdim=True)
             e = (z - m).exp_()
             total = e.sum(-1)
-            lse = total.log() + m.squeeze(-1)
-            # clamp: rounding can leave -1e-7 where the true value is 0
-            nll = (lse - z.gather(-1, targets[top: top + rows].unsqueeze(-1)).squeeze(-1)).clamp_min(0.0)
-            entropy = (lse - torch.linalg.vecdot(e, z) / total).clamp_min(0.0)
-            nll, entropy = nll.double().cpu().numpy(), entropy.double().cpu().numpy()
-            for offset, w in enumerate(batch[top: top + rows]):
-                # the logit at window position p predicts target position begin + p + 1
-                first, last = w.score_from - w.begin - 1, w.length - 1
-                if last <= first:
-                    continue
-                nll_arr, ent_arr = scores[w.chain]
-                nll_arr[w.score_from: w.end] = nll[offset, first:last]
-                ent_arr[w.score_from: w.end] = entropy[offset, first:last]
+            lse = total.log().add_(m.squeeze(-1))
+            nll[top: top + block] = lse - z.gather(-1, targets[top: top + block].unsqueeze(-1)).squeeze(-1)
+            entropy[top: top + block] = lse - torch.linalg.vecdot(e, z) / total
+        # clamp: rounding can leave -1e-7 where the true value is 0
+        nll = nll.clamp_min_(0.0).view(rows, width).double().cpu().numpy()
+        entropy = entropy.clamp_min_(0.0).view(rows, width).double().cpu().numpy()
+        for offset, w in enumerate(batch):
+            # the logit at window position p predicts target position begin + p + 1
+            first, last = w.score_from - w.begin - 1, w.length - 1
+            if last <= first:
+                continue
+            nll_arr, ent_arr = scores[w.chain]
+            nll_arr[w.score_from: w.end] = nll[offset, first:last]
+            ent_arr[w.score_from: w.end] = entropy[offset, first:last]
 
 
 def _reduce(chain: ChainInput, enc: EncodedChain, nll: np.ndarray, entropy: np.ndarray,
