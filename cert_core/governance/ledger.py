@@ -108,10 +108,6 @@ class Usage:
     def daily_tokens_remaining(self) -> int:
         return max(0, self.limits.daily_tokens - self.daily_tokens)
 
-    @property
-    def hourly_tokens_remaining(self) -> int:
-        return max(0, self.limits.hourly_tokens - self.hourly_tokens)
-
 
 def window_keys(now: datetime) -> tuple[str, str]:
     """The UTC day and hour a moment falls in; naive datetimes are taken as UTC."""

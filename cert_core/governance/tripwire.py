@@ -342,14 +342,6 @@ class BudgetTripwire:
         message = "downgrade lifted by hand" if was["active"] else "no downgrade was active; counters cleared"
         return ResetResult(reset=True, was_active=was["active"], message=message)
 
-    def get_metrics_tags(self) -> dict[str, str]:
-        state = self._read()[0] if self.enabled else _fresh_state()
-        return {
-            "tripwire_downgrade_active": str(state["downgrade_active"]).lower(),
-            "tripwire_consecutive_breaches": str(state["consecutive_breaches"]),
-            "tripwire_breach_threshold": f"{self.breach_threshold:g}",
-        }
-
     def _now(self) -> datetime:
         now = self._clock()
         return now if now.tzinfo else now.replace(tzinfo=UTC)
