@@ -126,7 +126,9 @@ def main() -> int:
     print("\nSummary")
     for line in summary:
         print(f"  - {line}")
-    print(f"\nRead the results with pandas, pyarrow.dataset or DuckDB, e.g.\n  duckdb -c \"select selected_overlay, count(*) from read_parquet('{RESULTS}/routing_decisions/**/*.parquet', hive_partitioning=true) group by 1\"")
+    print("\nRead the results with pandas, pyarrow.dataset or DuckDB (the pip package has no duckdb program), e.g.\n"
+          f"  .venv/bin/python -c \"import duckdb; print(duckdb.sql(\\\"select selected_overlay, count(*) from "
+          f"read_parquet('{RESULTS}/routing_decisions/**/*.parquet', hive_partitioning=true) group by 1\\\").fetchall())\"")
     return 1 if failed else 0
 
 

@@ -90,4 +90,6 @@ def configure_logging(level: str = "INFO", fmt: str = "json", stream=None) -> lo
 def get_logger(name: str) -> logging.Logger:
     """Loggers live under ``cert.`` so one configuration covers them all."""
     inside = name == "cert" or name.startswith("cert.")  # "cert_core.x" is not under "cert"
+    if name.startswith("cert_core."):  # a module's __name__: cert_core.drift.scan -> cert.drift.scan
+        return logging.getLogger("cert." + name.removeprefix("cert_core."))
     return logging.getLogger(name if inside else f"cert.{name}")
