@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
+import httpx
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.client.orchestration import get_client
@@ -30,7 +31,14 @@ from prefect.exceptions import MissingContextError, ObjectNotFound
 from prefect.tasks import exponential_backoff
 
 from cert_core.config.llm import LLMConfig, RateLimits
-from cert_core.errors import CertError, CircuitBreakerOpen, ConfigError, InvalidInputError, TimeoutExceeded
+from cert_core.errors import (
+    CertError,
+    CircuitBreakerOpen,
+    ConfigError,
+    InvalidInputError,
+    ResourceError,
+    TimeoutExceeded,
+)
 from cert_core.governance.slot_holders import SlotHold, SlotHolderRegistry
 from cert_core.llm import Completion, LLMBackend
 from cert_core.observability import get_logger
@@ -207,6 +215,9 @@ class PrefectRequestLimiter:
                 release_concurrency_slots_with_lease(lease_id)
                 registry.forget(str(lease_id))
         except ConcurrencySlotAcquisitionError as exc:
+            if _api_was_unavailable(exc):
+                # a busy API (SQLite answers 503 under write load) is not a missing limit: retry the task
+                raise ResourceError(f"the Prefect API could not grant an LLM request slot just now ({exc})") from exc
             raise ConfigError(
                 f"the Prefect concurrency limits {self.rpm_limit_name!r}/{self.in_flight_limit_name!r} are "
                 "missing or unusable; run `cert setup-limits` (flows create them when absent)"
@@ -246,6 +257,14 @@ class PrefectRequestLimiter:
 
     def __repr__(self) -> str:
         return f"PrefectRequestLimiter(rpm={self.rpm_limit_name!r}, in_flight={self.in_flight_limit_name!r})"
+
+
+def _api_was_unavailable(exc: ConcurrencySlotAcquisitionError) -> bool:
+    """A 5xx answer or a broken connection under the acquisition error, as opposed to a missing limit."""
+    cause = exc.__cause__
+    if isinstance(cause, httpx.HTTPStatusError):
+        return cause.response.status_code >= 500
+    return isinstance(cause, httpx.TransportError)
 
 
 def _run_logger() -> logging.Logger | logging.LoggerAdapter:

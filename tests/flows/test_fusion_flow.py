@@ -199,7 +199,7 @@ def test_dask_process_cluster_writes_the_same_statuses_as_the_thread_runner(repo
     """Chunks on other processes build their own runtime (ledger engine, breakers, backend) from the
     per-process resource; each run gets a fresh state dir so budgets start equal."""
     sample = repo_root / "data" / "scenarios" / "sample.jsonl"
-    statuses = {}
+    statuses, errors = {}, {}
     for runner in ("thread", "dask"):
         monkeypatch.setenv("CERT_STATE_DIR", str(tmp_path / f"state-{runner}"))  # dask workers inherit it
         result = fusion_pipeline(scenarios_path=str(sample), results_dir=str(tmp_path / runner), env="development",
@@ -209,7 +209,8 @@ def test_dask_process_cluster_writes_the_same_statuses_as_the_thread_runner(repo
         statuses[runner] = dict(zip(runs["scenario_id"], runs["status"]))
         tokens = dict(zip(runs["scenario_id"], runs["input_tokens"]))
         statuses[runner + "-tokens"] = tokens
-    assert statuses["dask"] == statuses["thread"]
+        errors[runner] = runs.loc[runs["status"] != "ok", ["scenario_id", "error_type", "error_message"]].to_dict("records")
+    assert statuses["dask"] == statuses["thread"], errors
     assert statuses["dask-tokens"] == statuses["thread-tokens"]  # the same prompts were sent
 
 

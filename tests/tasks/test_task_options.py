@@ -132,3 +132,22 @@ def test_write_dataset_never_retries_rows_that_break_the_contract(tmp_path):
     error, runs = _run(_fast(write_dataset_task), "fusion_runs", rows, str(tmp_path), "run-1")
     assert isinstance(error, InvalidInputError) and runs == 1
     assert not any(Path(tmp_path).rglob("*.parquet"))
+
+
+def test_a_busy_api_is_a_retried_resource_error_and_a_missing_limit_a_config_error():
+    import httpx
+    from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
+
+    from tasks.llm import _api_was_unavailable
+
+    def failed(status: int) -> ConcurrencySlotAcquisitionError:
+        request = httpx.Request("POST", "http://127.0.0.1/api/v2/concurrency_limits/increment-with-lease")
+        try:
+            raise ConcurrencySlotAcquisitionError("busy") from httpx.HTTPStatusError(
+                "x", request=request, response=httpx.Response(status, request=request))
+        except ConcurrencySlotAcquisitionError as exc:
+            return exc
+
+    assert _api_was_unavailable(failed(503)) and _api_was_unavailable(failed(500))
+    assert not _api_was_unavailable(failed(404))
+    assert not _api_was_unavailable(ConcurrencySlotAcquisitionError("limits must be created first"))
