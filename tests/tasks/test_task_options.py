@@ -134,7 +134,7 @@ def test_write_dataset_never_retries_rows_that_break_the_contract(tmp_path):
     assert not any(Path(tmp_path).rglob("*.parquet"))
 
 
-def test_a_busy_api_is_a_retried_resource_error_and_a_missing_limit_a_config_error():
+def test_a_busy_api_is_told_apart_from_a_missing_limit():
     import httpx
     from prefect.concurrency.asyncio import ConcurrencySlotAcquisitionError
 
