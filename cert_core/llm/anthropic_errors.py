@@ -89,8 +89,12 @@ def map_sdk_error(exc: BaseException, *, secret: str | None = None, model: str =
                           "if responses are legitimately slow", context=ctx)
     if isinstance(exc, anthropic.APIConnectionError):
         return ConnectionDropped("the connection to the API broke before a response arrived", context=ctx)
-    if isinstance(exc, (anthropic.APIResponseValidationError, json.JSONDecodeError, UnicodeDecodeError)):
+    if isinstance(exc, (json.JSONDecodeError, UnicodeDecodeError)):
+        # unparseable bytes are a transport glitch (a cut-off body), so worth another attempt
         return MalformedResponse(f"the API returned a body that could not be parsed ({type(exc).__name__})",
+                                 recoverable=True, context=ctx)
+    if isinstance(exc, anthropic.APIResponseValidationError):
+        return MalformedResponse(f"the API returned a body of the wrong shape ({type(exc).__name__})",
                                  recoverable=False, context=ctx)
     return LLMError(scrub(f"unexpected SDK failure ({type(exc).__name__}): {exc}", secret)[:_BODY_CHARS],
                     recoverable=False, context=ctx)

@@ -15,17 +15,23 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from ..config.llm import AnthropicSettings
-from ..errors import ConnectionDropped, LLMTimeout, Overloaded, RateLimited, ServerError
+from ..errors import ConnectionDropped, LLMError, LLMTimeout, MalformedResponse, Overloaded, RateLimited, ServerError
 from ..observability import METRICS, get_logger
 from .limiter import RequestLimiter
 
-__all__ = ["RETRYABLE", "AttemptResult", "call_with_retries", "retry_delay"]
+__all__ = ["RETRYABLE", "AttemptResult", "call_with_retries", "is_retryable", "retry_delay"]
 
 T = TypeVar("T")
 log = get_logger("cert.llm.retry")
 
-# MalformedResponse, CircuitBreakerOpen, InvalidInputError and 4xx other than 429 are final.
+# CircuitBreakerOpen, InvalidInputError, 4xx other than 429 and a well-formed body of the wrong shape
+# are final: repeating the request would get the same answer.
 RETRYABLE: tuple[type[Exception], ...] = (RateLimited, Overloaded, ServerError, LLMTimeout, ConnectionDropped)
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Transient failures, plus a body cut off or garbled in transit (a MalformedResponse marked recoverable)."""
+    return isinstance(error, RETRYABLE) or (isinstance(error, MalformedResponse) and bool(error.recoverable))
 
 
 def retry_delay(policy: AnthropicSettings, error: Exception, retry_number: int, rng: random.Random) -> float:
@@ -68,8 +74,10 @@ def call_with_retries(
             with limiter.acquire():
                 value = attempt()
             return AttemptResult(value, number, tuple(delays))
-        except RETRYABLE as error:
+        except LLMError as error:
             error.context["attempts"] = number
+            if not is_retryable(error):
+                raise
             if number >= policy.max_attempts:
                 log.warning("llm call gave up", extra={"error_type": error.error_type, "attempts": number})
                 raise

@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 PREFECT = str(Path(sys.executable).with_name("prefect"))
@@ -128,7 +129,13 @@ class PrefectStack:
         return run
 
     def runs_of(self, flow_name: str) -> list[dict]:
-        return self.post("/flow_runs/filter", {"flows": {"name": {"any_": [flow_name]}}})
+        """The flow's runs that are due within a minute: a schedule's future runs (the scheduler may
+        have made up to 100 per deployment before `deactivate_schedules`) would push a new run past
+        the API's page of 200."""
+        due_by = (datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat()
+        return self.post("/flow_runs/filter", {"flows": {"name": {"any_": [flow_name]}},
+                                               "flow_runs": {"expected_start_time": {"before_": due_by}},
+                                               "sort": "EXPECTED_START_TIME_DESC", "limit": 200})
 
     def failure_report(self, run: dict) -> str:
         logs = self.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run["id"]]}}, "limit": 200})

@@ -76,14 +76,21 @@ def test_each_fault_maps_to_its_typed_error(kind, error_type, sdk_type):
         assert info.value.retry_after == 0.25
 
 
-def test_a_malformed_body_is_a_malformed_response_and_is_not_retried():
+def test_a_cut_off_body_is_retried_and_the_next_attempt_answers():
     with FakeMessagesAPI(faults=FaultPlan(schedule=["malformed", "ok"])) as api:
+        completion = make(api, max_attempts=4).complete("hi", max_tokens=10, temperature=0)
+        assert len(api.log) == 2 and [r.outcome for r in api.log] == ["malformed", "ok"]
+    assert completion.text and completion.attempts == 2
+
+
+def test_a_body_cut_off_on_every_attempt_is_a_recoverable_malformed_response():
+    with FakeMessagesAPI(faults=FaultPlan(schedule=["malformed"] * 3)) as api:
         with pytest.raises(MalformedResponse) as info:
-            make(api, max_attempts=4).complete("hi", max_tokens=10, temperature=0)
-        assert len(api.log) == 1
+            make(api, max_attempts=3).complete("hi", max_tokens=10, temperature=0)
+        assert len(api.log) == 3
     # anthropic 2.12 raises a bare json.JSONDecodeError for a body that is not JSON
     assert type(info.value.__cause__).__name__ == "JSONDecodeError"
-    assert info.value.recoverable is False
+    assert info.value.recoverable is True and info.value.context["attempts"] == 3
 
 
 def test_a_4xx_other_than_429_is_not_retried():

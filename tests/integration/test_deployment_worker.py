@@ -152,10 +152,16 @@ def test_from_the_ui_a_custom_deep_drift_scan_runs_to_completion(stack, deployme
             page.screenshot(path=str(shot), full_page=True)
             before = {r["id"] for r in stack.runs_of("drift-scan")}
             page.get_by_role("button", name="Submit").click()
-            # the UI returns to the deployment page; the new run is the one this form created
+            # once the API has created the run, the UI goes back to the deployment page (a failure shows a toast)
+            try:
+                page.wait_for_url(lambda url: url.split("?")[0].endswith(deployment["id"]), timeout=90_000)
+            except Exception:
+                page.screenshot(path=str(shot.with_name("drift-scan-after-submit.png")), full_page=True)
+                raise AssertionError(f"the UI did not leave the run form after Submit; it shows: "
+                                     f"{page.locator('body').inner_text()[:1500]}") from None
             new = wait_until(lambda: [r for r in stack.runs_of("drift-scan") if r["id"] not in before
                                       and r["deployment_id"] == deployment["id"] and r["parameters"].get("deep")],
-                             30, "the run submitted from the UI")
+                             60, "the run submitted from the UI")
             (run_id,) = [r["id"] for r in new]
             page.goto(f"{stack.ui}/runs/flow-run/{run_id}")
             # the run page follows the run: Pending, Running, then Completed

@@ -50,9 +50,16 @@ def test_a_json_decode_error_is_malformed():
         json.loads("{")
     except json.JSONDecodeError as exc:
         error = map_sdk_error(exc)
-    assert isinstance(error, MalformedResponse) and error.recoverable is False
+    assert isinstance(error, MalformedResponse) and error.recoverable is True  # a cut-off body: try again
 
 
 def test_a_key_echoed_by_the_server_is_scrubbed():
     error = map_sdk_error(status_error(anthropic.BadRequestError, 400, message=f"bad key {SECRET}"), secret=SECRET)
     assert SECRET not in error.message and "***" in error.message
+
+
+def test_a_body_of_the_wrong_shape_is_malformed_and_final():
+    request = httpx2.Request("POST", "http://127.0.0.1/v1/messages")
+    response = httpx2.Response(200, request=request)
+    error = map_sdk_error(anthropic.APIResponseValidationError(response=response, body={"content": "x"}))
+    assert isinstance(error, MalformedResponse) and error.recoverable is False

@@ -59,7 +59,7 @@ def run(script, limiter, policy=None, sleeps=None):
 
 
 @pytest.mark.parametrize("error", [RateLimited("r"), Overloaded("o"), ServerError("s"), LLMTimeout("t"),
-                                   ConnectionDropped("c")])
+                                   ConnectionDropped("c"), MalformedResponse("cut off", recoverable=True)])
 def test_transient_errors_are_retried_and_every_attempt_takes_a_slot(error):
     limiter = CountingLimiter()
     script = Script(limiter, error, error)
