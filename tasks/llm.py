@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,7 @@ from cert_core.stop import check_stop
 from tasks.retry import retry_only_recoverable
 
 __all__ = [
+    "ExpectedSlotTimeoutFilter",
     "LimitSpec",
     "PrefectRequestLimiter",
     "api_label",
@@ -173,6 +175,29 @@ def limit_occupancy(name: str) -> tuple[int, int] | None:
         except ObjectNotFound:
             return None
     return limit.active_slots, limit.limit
+
+
+class ExpectedSlotTimeoutFilter(logging.Filter):
+    """Drops Prefect's ERROR line for a slot wait that ran out its timeout.
+
+    The limiter waits in steps (a timeout per step) so it can say who holds the slots between steps;
+    Prefect's acquisition service logs each step's TimeoutError as "failed to process item", which
+    reads as a failure to an operator. The caller still gets the TimeoutError and handles it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if len(args) != 2 or "ConcurrencySlotAcquisition" not in str(args[0]):
+            return True
+        item = args[1]
+        future = item[-1] if isinstance(item, tuple) and item else None
+        timed_out = (isinstance(future, Future) and future.done() and not future.cancelled()
+                     and isinstance(future.exception(), TimeoutError))
+        return not timed_out
+
+
+_SLOT_TIMEOUT_FILTER = ExpectedSlotTimeoutFilter()
+logging.getLogger("prefect._internal.concurrency").addFilter(_SLOT_TIMEOUT_FILTER)
 
 
 class PrefectRequestLimiter:

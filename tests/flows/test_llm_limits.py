@@ -104,12 +104,14 @@ def test_a_long_wait_for_a_slot_names_the_limit_and_how_full_it_is(caplog):
     holder = PrefectRequestLimiter.from_config(config)
     waiter = PrefectRequestLimiter(config.rate_limits, timeout_seconds=2.0)
     with holder.acquire():
-        with caplog.at_level(logging.WARNING, logger="cert.llm.slots"):
+        with caplog.at_level(logging.WARNING, logger="cert.llm.slots"), caplog.at_level(logging.WARNING):
             with pytest.raises(TimeoutExceeded):
                 with waiter.acquire():
                     pass
     notices = [r.getMessage() for r in caplog.records if "waiting" in r.getMessage()]
     assert notices and "'wait-in-flight' is full (1/1 slots in use)" in notices[0]
+    # each wait step that runs out is expected, not an ERROR from Prefect's acquisition service
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
     with waiter.acquire():  # released: free again
         pass
 

@@ -4,7 +4,9 @@ the coordination measurements), no state between task runs."""
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from cert_core.config.llm import LLMConfig
 from cert_core.errors import CircuitBreakerOpen, InvalidInputError, RateLimited, ResourceError, ServerError
 from cert_core.llm import Completion
 from tasks.datasets import write_dataset_task
-from tasks.llm import call_llm, configured_call_llm
+from tasks.llm import ExpectedSlotTimeoutFilter, call_llm, configured_call_llm
 from tasks.retry import retry_only_recoverable
 from tests.support.backends import ScriptedBackend
 
@@ -151,3 +153,18 @@ def test_a_busy_api_is_told_apart_from_a_missing_limit():
     assert _api_was_unavailable(failed(503)) and _api_was_unavailable(failed(500))
     assert not _api_was_unavailable(failed(404))
     assert not _api_was_unavailable(ConcurrencySlotAcquisitionError("limits must be created first"))
+
+
+def _service_record(outcome: BaseException) -> logging.LogRecord:
+    future: Future = Future()
+    future.set_exception(outcome)
+    item = (1, "concurrency", 5.0, None, 60.0, True, None, future)
+    return logging.LogRecord("prefect._internal.concurrency", logging.ERROR, __file__, 1,
+                             "Service %r failed to process item %r",
+                             ("ConcurrencySlotAcquisitionWithLeaseService", item), None)
+
+
+def test_a_slot_wait_step_that_times_out_is_not_logged_as_an_error_but_other_failures_are():
+    slot_filter = ExpectedSlotTimeoutFilter()
+    assert slot_filter.filter(_service_record(TimeoutError())) is False
+    assert slot_filter.filter(_service_record(RuntimeError("API down"))) is True
