@@ -78,13 +78,25 @@ class Manifest:
     def take_rows(self, other: Manifest, rows: list[int]) -> None:
         """Append ``other``'s rows (column-wise: no object per row)."""
         start = len(self.keys)
-        keys = [other.keys[i] for i in rows]
+        if rows and rows[-1] - rows[0] == len(rows) - 1 and rows == list(range(rows[0], rows[-1] + 1)):
+            # one run of rows in order, the usual case when nothing changed: copied in slices
+            pick = slice(rows[0], rows[-1] + 1)
+            keys = other.keys[pick]
+            self.sizes.extend(other.sizes[pick])
+            self.mtimes.extend(other.mtimes[pick])
+            self.inodes.extend(other.inodes[pick])
+            self.shas.extend(other.shas[pick])
+        else:
+            keys = [other.keys[i] for i in rows]
+            self.sizes.extend([other.sizes[i] for i in rows])
+            self.mtimes.extend([other.mtimes[i] for i in rows])
+            self.inodes.extend([other.inodes[i] for i in rows])
+            self.shas.extend([other.shas[i] for i in rows])
         self.keys.extend(keys)
-        self.sizes.extend([other.sizes[i] for i in rows])
-        self.mtimes.extend([other.mtimes[i] for i in rows])
-        self.inodes.extend([other.inodes[i] for i in rows])
-        self.shas.extend([other.shas[i] for i in rows])
-        self.index.update(zip(keys, range(start, start + len(keys))))
+        if start == 0 and len(keys) == len(other.keys) and keys == other.keys:
+            self.index = dict(other.index)
+        else:
+            self.index.update(zip(keys, range(start, start + len(keys))))
         for sparse, mine in ((other.versions, self.versions), (other.params, self.params), (other.norms, self.norms)):
             for key, value in sparse.items():  # a few config files, not every file
                 if key in self.index and key not in mine:

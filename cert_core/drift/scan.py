@@ -79,6 +79,11 @@ def _walk(selector: FileSelector, watch: WatchRoot, base: Path, boundary: str, p
             continue
         with listing:
             for entry in listing:  # one entry at a time: no list of 10,000 objects for the collector
+                if entry.is_file(follow_symlinks=False):  # the common case, inline: a plain file
+                    rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+                    if selector.selected(watch, rel, entry.name):
+                        found[prefix + rel] = entry.path
+                    continue
                 _visit(selector, watch, boundary, prefix, entry, rel_folder, depth, stack, found, problems)
 
 
@@ -105,11 +110,8 @@ def _visit(selector: FileSelector, watch: WatchRoot, boundary: str, prefix: str,
     elif entry.is_dir(follow_symlinks=False):
         if (watch.max_depth is None or depth < watch.max_depth) and not selector.excluded_dir(rel):
             stack.append((entry.path, rel, depth + 1))
-    elif selector.selected(watch, rel, entry.name):
-        if entry.is_file(follow_symlinks=False):
-            found[key] = entry.path
-        else:
-            problems[key] = FileChange(key, ChangeType.UNREADABLE, detail="not a regular file")
+    elif selector.selected(watch, rel, entry.name):  # plain files never get here (_walk takes them)
+        problems[key] = FileChange(key, ChangeType.UNREADABLE, detail="not a regular file")
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,13 @@ class FileSelector:
         self._include_paths = rules_regex([r for r in include if "/" in r])
         self._exclude_paths = rules_regex([r for r in exclude if "/" in r])
         self._exclude_dirs = rules_regex([r for r in exclude if r.endswith("/**")])
+        # Without path inclusion rules (nothing to rescue a name the rules refuse), each root's whole
+        # decision is one regex: one match per file instead of three on an incremental scan.
+        self._one_match: dict[str, re.Pattern[str]] | None = None
+        if self._include_paths is None:
+            not_excluded = f"(?!{self._exclude_paths.pattern})" if self._exclude_paths else ""
+            self._one_match = {r.pattern: re.compile(f"(?={r.regex.pattern}){not_excluded}(?:.*/)?(?=[^/]*\\Z)"
+                                                     f"(?:{self._name_ok.pattern})") for r in self.roots}
 
     def excluded_dir(self, relpath: str) -> bool:
         """A folder whose every file would be excluded ("name/**") is not walked at all."""
@@ -93,6 +100,12 @@ class FileSelector:
 
     def selected(self, root: WatchRoot, relpath: str, name: str | None = None) -> bool:
         """``relpath`` is relative to the root's base (project or state dir); ``name`` its last part."""
+        if self._one_match is not None:
+            return self._one_match[root.pattern].match(relpath) is not None
+        return self.selected_by_rules(root, relpath, name)
+
+    def selected_by_rules(self, root: WatchRoot, relpath: str, name: str | None = None) -> bool:
+        """The rules applied one by one (what the one-regex form must agree with)."""
         if not root.regex.match(relpath):
             return False
         name = name if name is not None else relpath.rsplit("/", 1)[-1]
