@@ -84,8 +84,9 @@ def side(name: str, path: str, warm: str, repeats: int, chunk_size: int, out: Pa
             from flows.route_scenarios import route_scenarios
 
             route_scenarios(scenarios_path=warm, results_dir=str(out / "warm"))
+            chunking = {"chunk_size": chunk_size} if chunk_size else {}
             return timed(lambda i: route_scenarios(scenarios_path=path, results_dir=str(out / f"{i}"),
-                                                   chunk_size=chunk_size).routed, repeats)
+                                                   **chunking).routed, repeats)
     plain_pipeline(warm, str(out / "warm"), "warm")
     return timed(lambda i: plain_pipeline(path, str(out / f"{i}"), f"loop{i}"), repeats)
 
@@ -113,7 +114,7 @@ def run_side(name: str, path: Path, warm: Path, repeats: int, chunk_size: int, a
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", "--scenarios", dest="n", type=int, default=10_000)
-    parser.add_argument("--chunk-size", type=int, default=2_500)
+    parser.add_argument("--chunk-size", type=int, default=0, help="scenarios per routing task; 0: the flow's default")
     parser.add_argument("--repeats", type=int, default=5, help="runs per side; the medians are compared")
     parser.add_argument("--rss-at", default="", help="comma-separated sizes to report peak RSS at (one run each)")
     parser.add_argument("--side", choices=["flow", "loop"], help=argparse.SUPPRESS)
@@ -161,7 +162,7 @@ def main() -> None:
     emit({
         "scenarios": args.n,
         "repeats": args.repeats,
-        "chunk_size": args.chunk_size,
+        "chunk_size": args.chunk_size or "flow default",
         "flow_s_median": round(flow_median, 3),
         "loop_s_median": round(loop_median, 3),
         "flow_over_loop": round(flow_median / loop_median, 3),
