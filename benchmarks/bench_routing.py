@@ -3,7 +3,7 @@ process so that its peak RSS is its own.
 
 Baseline ("loop"): the same streamed cert_core pipeline with no Prefect: read the file in bounded
 groups, validate and route each row once, drop duplicate ids, stage both datasets and publish them
-together (great-expectations gate included), in one thread.
+together (great-expectations gate included), in one thread. Its process never imports Prefect.
 
 Flow: `route_scenarios(...)` called in-process inside `cert_cli._common.prefect_for_cli()`, the
 block `cert route` runs it in (its Prefect settings: no flow-run heartbeats; its logging: progress
@@ -16,10 +16,11 @@ great-expectations, and for the flow one small run).
 
     python benchmarks/bench_routing.py --n 100000 --repeats 5 --rss-at 100000,1000000
 
-Last line: {"scenarios", "repeats", "flow_s_median", "loop_s_median", "flow_over_loop" (ratio of the
-medians), "flow_over_loop_best", "flow_peak_rss_mb", "loop_peak_rss_mb", "routing_us_per_scenario",
-"peak_rss_mb_at": {N: {"flow", "loop"}}}. Targets (issue 7): flow_over_loop <= 1.2 at 100,000 and
-<= 1.5 at 10,000 (median of 5). Peak RSS is VmHWM of the side's process (the API server apart).
+Last line: {"scenarios", "repeats", "chunk_size", "flow_s_median", "loop_s_median", "flow_over_loop"
+(ratio of the medians), "flow_over_loop_best", "flow_peak_rss_mb", "loop_peak_rss_mb",
+"loop_us_per_scenario", "peak_rss_mb_at": {N: {"flow", "loop"}}}. Targets (issue 7): flow_over_loop
+<= 1.2 at 100,000 and <= 1.5 at 10,000 (median of 5). Peak RSS is VmHWM of the side's process (the
+API server apart); at the --rss-at sizes other than N it comes from one run.
 """
 
 from __future__ import annotations
