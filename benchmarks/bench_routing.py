@@ -3,16 +3,24 @@ process so that its peak RSS is its own.
 
 Baseline ("loop"): the same streamed cert_core pipeline with no Prefect: read the file in bounded
 groups, validate and route each row once, drop duplicate ids, stage both datasets and publish them
-together. The flow adds task runs per chunk, state tracking and artifacts on Prefect's API. Each side
-warms up first (great-expectations, and for the flow one small run); one Prefect API server, started
-here, serves every flow process, so server start-up is excluded.
+together (great-expectations gate included), in one thread. Its process never imports Prefect.
+
+Flow: `route_scenarios(...)` called in-process inside `cert_cli._common.prefect_for_cli()`, the
+block `cert route` runs it in (its Prefect settings: no flow-run heartbeats; its logging: progress
+lines to stderr and to the API). Each timed run counts the flow run's creation and state changes,
+its task runs (config, one per chunk, publish, summary), the progress and summary artifacts and its
+logs on Prefect's API. Not counted: the API server's start-up (one server, started here, serves every
+flow process, as a running `prefect server` would; `cert route` without PREFECT_API_URL starts its
+ephemeral API before the run starts) and click's option parsing. Each side warms up first (imports,
+great-expectations, and for the flow one small run).
 
     python benchmarks/bench_routing.py --n 100000 --repeats 5 --rss-at 100000,1000000
 
-Last line: {"scenarios", "repeats", "flow_s_median", "loop_s_median", "flow_over_loop" (ratio of the
-medians), "flow_over_loop_best", "flow_peak_rss_mb", "loop_peak_rss_mb", "routing_us_per_scenario",
-"peak_rss_mb_at": {N: {"flow", "loop"}}}. Targets (issue 7): flow_over_loop <= 1.2 at 100,000 and
-<= 1.5 at 10,000 (median of 5). Peak RSS is VmHWM of the side's process (the API server apart).
+Last line: {"scenarios", "repeats", "chunk_size", "flow_s_median", "loop_s_median", "flow_over_loop"
+(ratio of the medians), "flow_over_loop_best", "flow_peak_rss_mb", "loop_peak_rss_mb",
+"loop_us_per_scenario", "peak_rss_mb_at": {N: {"flow", "loop"}}}. Targets (issue 7): flow_over_loop
+<= 1.2 at 100,000 and <= 1.5 at 10,000 (median of 5). Peak RSS is VmHWM of the side's process (the
+API server apart); at the --rss-at sizes other than N it comes from one run.
 """
 
 from __future__ import annotations
@@ -70,14 +78,21 @@ def plain_pipeline(path: str, results_dir: str, run_id: str) -> int:
 
 def side(name: str, path: str, warm: str, repeats: int, chunk_size: int, out: Path) -> dict:
     """One side's repeats, in this process; returns its times and peak RSS."""
-    from flows.route_scenarios import route_scenarios
-
     if name == "flow":
-        route_scenarios(scenarios_path=warm, results_dir=str(out / "warm"))
-        run = lambda i: route_scenarios(scenarios_path=path, results_dir=str(out / f"{i}"), chunk_size=chunk_size).routed  # noqa: E731
-    else:
-        plain_pipeline(warm, str(out / "warm"), "warm")
-        run = lambda i: plain_pipeline(path, str(out / f"{i}"), f"loop{i}")  # noqa: E731
+        from cert_cli._common import prefect_for_cli
+
+        with prefect_for_cli():  # as `cert route` runs it; before Prefect is imported, as there
+            from flows.route_scenarios import route_scenarios
+
+            route_scenarios(scenarios_path=warm, results_dir=str(out / "warm"))
+            chunking = {"chunk_size": chunk_size} if chunk_size else {}
+            return timed(lambda i: route_scenarios(scenarios_path=path, results_dir=str(out / f"{i}"),
+                                                   **chunking).routed, repeats)
+    plain_pipeline(warm, str(out / "warm"), "warm")
+    return timed(lambda i: plain_pipeline(path, str(out / f"{i}"), f"loop{i}"), repeats)
+
+
+def timed(run, repeats: int) -> dict:
     times, routed = [], 0
     for i in range(repeats):
         started = time.perf_counter()
@@ -100,7 +115,7 @@ def run_side(name: str, path: Path, warm: Path, repeats: int, chunk_size: int, a
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", "--scenarios", dest="n", type=int, default=10_000)
-    parser.add_argument("--chunk-size", type=int, default=2_500)
+    parser.add_argument("--chunk-size", type=int, default=0, help="scenarios per routing task; 0: the flow's default")
     parser.add_argument("--repeats", type=int, default=5, help="runs per side; the medians are compared")
     parser.add_argument("--rss-at", default="", help="comma-separated sizes to report peak RSS at (one run each)")
     parser.add_argument("--side", choices=["flow", "loop"], help=argparse.SUPPRESS)
@@ -148,7 +163,7 @@ def main() -> None:
     emit({
         "scenarios": args.n,
         "repeats": args.repeats,
-        "chunk_size": args.chunk_size,
+        "chunk_size": args.chunk_size or "flow default",
         "flow_s_median": round(flow_median, 3),
         "loop_s_median": round(loop_median, 3),
         "flow_over_loop": round(flow_median / loop_median, 3),

@@ -77,9 +77,30 @@ def prefect_for_cli() -> Iterator[None]:
         ensure_logging_setup()  # Prefect's own config first (it would replace our filter later), then ours
         show_flow_progress()
         start_prefect_api()
-        yield
+        with ad_hoc_run_settings():
+            yield
     finally:
         silence_shutdown_noise()
+
+
+@contextmanager
+def ad_hoc_run_settings() -> Iterator[None]:
+    """Prefect settings for a flow run in this process: no flow-run heartbeats, unless
+    PREFECT_FLOWS_HEARTBEAT_FREQUENCY is set (environment, profile or prefect.toml).
+
+    Heartbeats let an automation mark a run Crashed when its infrastructure dies unseen; an ad hoc
+    run's process is the person's terminal, which sees it die. They are not free: Prefect 3.8's sync
+    engine joins the heartbeat thread at flow exit, and the thread sleeps in 1 s steps, so every run
+    ends on the next whole second after it started (0-1 s each). Deployment runs keep Prefect's default
+    (one per 180 s). Off needs the settings context: the environment cannot say None.
+    """
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+
+    if "heartbeat_frequency" in get_current_settings().flows.model_fields_set:
+        yield
+        return
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
 
 
 def run_flow(flow_ref: str, /, **parameters: Any) -> Any:

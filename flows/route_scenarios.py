@@ -40,7 +40,7 @@ def route_scenarios(
     results_dir: str | None = None,
     env: str | None = None,
     config_dir: str | None = None,
-    chunk_size: int = 2500,
+    chunk_size: int = 10_000,
 ) -> RouteRunResult:
     """Route every scenario of a file to a micro-overlay; writes routing_decisions and scenario_rejects.
 
@@ -49,7 +49,8 @@ def route_scenarios(
         results_dir: Folder for the Parquet datasets; empty uses CERT_RESULTS_DIR (default data/results).
         env: Config environment: development, staging or production (empty uses CERT_ENV).
         config_dir: Folder of the YAML configs; empty uses configs/fusion.
-        chunk_size: Scenarios per routing task.
+        chunk_size: Scenarios per routing task (by default one task per streamed group of
+            input_limits.batch_rows rows).
     """
     with flow_context(config_dir, env, results_dir) as run:
         config = run.config
@@ -57,7 +58,9 @@ def route_scenarios(
         progress = Progress("routing-progress", "share of the scenario file routed", 1000)
         with RunDatasets(run.results_dir, run.run_id, ["routing_decisions", "scenario_rejects"]) as datasets:
             for group in iter_scenario_groups(scenarios_path, config.input_limits):
-                # CPU-bound routing runs on the flow's own 2 threads
+                # Routing is CPU-bound Python: it holds the GIL, so the flow's 2 threads gain nothing from
+                # more chunks than the group needs, and each task run costs ~40-70 ms more (engine work and
+                # thread switches): 4 chunks of 2,500 took ~0.15 s longer per 10,000 rows than one
                 routed = gather_chunks(route_chunk_task, chunked(group.rows, chunk_size), "routing-progress",
                                        progress=progress, config=config)
                 for chunk in routed:  # in input order: the first row with an id keeps it

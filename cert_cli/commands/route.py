@@ -11,7 +11,8 @@ from .._common import cli_errors, run_flow, with_config_dir_option, with_env_opt
 @click.option("--scenarios", "scenarios_path", required=True, type=click.Path(dir_okay=False), help=".jsonl, .yaml or .parquet file.")
 @with_results_dir_option
 @with_config_dir_option
-@click.option("--chunk-size", default=2500, show_default=True, type=click.IntRange(min=1))
+@click.option("--chunk-size", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Scenarios per routing task (one task per streamed group of input_limits.batch_rows rows by default).")
 @with_env_option
 @cli_errors
 def route(scenarios_path: str, results_dir: str | None, config_dir: str | None, chunk_size: int, env: str | None) -> None:
