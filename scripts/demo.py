@@ -17,7 +17,12 @@ os.chdir(PROJECT_ROOT)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from cert_cli._common import prepare_prefect_for_cli, show_flow_progress, silence_shutdown_noise  # noqa: E402
+from cert_cli._common import (  # noqa: E402
+    ad_hoc_run_settings,
+    prepare_prefect_for_cli,
+    show_flow_progress,
+    silence_shutdown_noise,
+)
 
 prepare_prefect_for_cli()
 
@@ -114,14 +119,15 @@ def main() -> int:
 
     show_flow_progress()
     summary, failed = [], False
-    for title, step in STEPS:
-        print(f"\n==> {title}", flush=True)
-        started = time.perf_counter()
-        try:
-            summary.append(f"{title}: {step()} ({time.perf_counter() - started:.1f}s)")
-        except CertError as exc:
-            failed = True
-            summary.append(f"{title}: FAILED: {exc.error_type}: {exc.message}")
+    with ad_hoc_run_settings():  # as the cert commands run flows: no heartbeat thread to wait for at exit
+        for title, step in STEPS:
+            print(f"\n==> {title}", flush=True)
+            started = time.perf_counter()
+            try:
+                summary.append(f"{title}: {step()} ({time.perf_counter() - started:.1f}s)")
+            except CertError as exc:
+                failed = True
+                summary.append(f"{title}: FAILED: {exc.error_type}: {exc.message}")
     silence_shutdown_noise()
     print("\nSummary")
     for line in summary:

@@ -7,6 +7,7 @@ still load; `DriftWatchdog` logs the list once per process and docs/drift.md nam
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from pydantic import BaseModel
@@ -61,6 +62,9 @@ def log_unread_keys(policy: DriftPolicy) -> list[str]:
     keys = unread_keys(policy)
     if keys and tuple(keys) not in _logged:
         _logged.add(tuple(keys))
-        log.warning(f"drift policy: {len(keys)} keys are loaded but not acted on (see docs/drift.md): "
-                    + ", ".join(keys))
+        sections = Counter(key.split(".", 1)[0] for key in keys)
+        log.warning(f"drift policy: {len(keys)} keys are loaded but not acted on, under "
+                    + ", ".join(f"{section} ({n})" for section, n in sorted(sections.items()))
+                    + "; docs/drift.md ('Policy keys not acted on') says why, DEBUG logging names each key")
+        log.debug("drift policy keys not acted on: " + ", ".join(keys))
     return keys
