@@ -37,6 +37,15 @@ def context_prefix_id(tokenizer: Any) -> int | None:
     return None
 
 
+def _token_ids(tokenizer: Any, texts: list[str]) -> list[list[int]]:
+    """Token ids of each text without special tokens. A fast tokenizer's Rust backend is called
+    directly: the transformers wrapper around it costs more than the tokenizing on short steps."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None and hasattr(backend, "encode_batch"):
+        return [e.ids for e in backend.encode_batch(texts, add_special_tokens=False)]
+    return tokenizer(texts, add_special_tokens=False)["input_ids"]
+
+
 def encode_chain(tokenizer: Any, question: str, steps: Sequence[str], separator: str = "\n") -> EncodedChain:
     """Tokenize question and steps separately and concatenate them, keeping step spans."""
     return encode_chains(tokenizer, [(question, steps)], separator)[0]
@@ -47,7 +56,7 @@ def encode_chains(tokenizer: Any, chains: Iterable[tuple[str, Sequence[str]]],
     """encode_chain for many chains with one tokenizer call over all their segments (a fast tokenizer
     runs a batch in Rust, while a call per chain costs its Python overhead each time)."""
     layouts = [[question] + [separator + step for step in steps] for question, steps in chains]
-    pieces = tokenizer([seg for segments in layouts for seg in segments], add_special_tokens=False)["input_ids"]
+    pieces = _token_ids(tokenizer, [seg for segments in layouts for seg in segments])
     prefix = context_prefix_id(tokenizer)
     out, at = [], 0
     for segments in layouts:

@@ -224,3 +224,11 @@ def test_one_tokenizer_call_for_many_chains_encodes_each_chain_as_on_its_own(tin
 
     pairs = [(c.question, c.steps) for c in sample_chains[:6]] + [("", ("a", "b"))]
     assert encode_chains(tiny_resource.tokenizer, pairs) == [encode_chain(tiny_resource.tokenizer, q, s) for q, s in pairs]
+
+
+def test_the_rust_tokenizer_backend_gives_the_wrappers_token_ids(tiny_resource, sample_chains):
+    from cert_core.trajectory.encoding import _token_ids
+
+    texts = [c.question for c in sample_chains[:4]] + ["\n" + s for s in sample_chains[0].steps] + ["", " é ✓ 日本"]
+    wrapper = tiny_resource.tokenizer(texts, add_special_tokens=False)["input_ids"]
+    assert _token_ids(tiny_resource.tokenizer, texts) == wrapper
