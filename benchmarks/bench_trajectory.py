@@ -2,7 +2,7 @@
 
     python benchmarks/bench_trajectory.py [--model shipped|gpt2-small] [--chains 16] [--batch-size 8]
 
---model shipped (default): data/models/tiny-reasoner as committed (GPT-2 shape, 4 x 128, 8,192 tokens,
+--model shipped (default): data/models/tiny-reasoner as committed (GPT-2 shape, 4 x 128, 4,096 tokens,
 256-token context); gpt2-small: 12 x 768, vocab 50257, random weights, with the shipped tokenizer.
 Three measurements in one run, over the same chains (8 steps of --sentences-per-step sentences each):
   scoring       ChainScorer.score: one forward per chain + log-softmax, nll gather, full-vocab entropy
