@@ -41,8 +41,10 @@ def _token_ids(tokenizer: Any, texts: list[str]) -> list[list[int]]:
     """Token ids of each text without special tokens. A fast tokenizer's Rust backend is called
     directly: the transformers wrapper around it costs more than the tokenizing on short steps."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is not None and hasattr(backend, "encode_batch"):
-        return [e.ids for e in backend.encode_batch(texts, add_special_tokens=False)]
+    # encode_batch_fast skips the character offsets (not needed here): about a quarter faster
+    encode = getattr(backend, "encode_batch_fast", None) or getattr(backend, "encode_batch", None)
+    if encode is not None:
+        return [e.ids for e in encode(texts, add_special_tokens=False)]
     return tokenizer(texts, add_special_tokens=False)["input_ids"]
 
 

@@ -232,3 +232,10 @@ def test_the_rust_tokenizer_backend_gives_the_wrappers_token_ids(tiny_resource, 
     texts = [c.question for c in sample_chains[:4]] + ["\n" + s for s in sample_chains[0].steps] + ["", " é ✓ 日本"]
     wrapper = tiny_resource.tokenizer(texts, add_special_tokens=False)["input_ids"]
     assert _token_ids(tiny_resource.tokenizer, texts) == wrapper
+
+
+def test_a_step_with_no_token_fails_its_chain_naming_the_step(tiny_resource):
+    chain = ChainInput("empty-step", "Tom has 3 apples.", ("He eats one.", "", "So 2 are left."))
+    result = ChainScorer(tiny_resource, separator="").score([chain])[0]
+    assert isinstance(result, ChainFailure) and result.error_type == "UnscorableStep"
+    assert "step 1 has no token" in result.error_message
