@@ -110,7 +110,7 @@ class ModelResource:
         """Logits of one padded batch, on the model's device. CUDA OOM propagates to the caller."""
         model = self._require()
         with self._forward_lock, torch.inference_mode():
-            out = model(input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device))
+            out = _call(model, input_ids.to(self.device), attention_mask.to(self.device))
         return out.logits
 
     def hidden_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, Any] | None:
@@ -122,7 +122,7 @@ class ModelResource:
             return None
         body, head = split
         with self._forward_lock, torch.inference_mode():
-            out = body(input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device))
+            out = _call(body, input_ids.to(self.device), attention_mask.to(self.device))
         return out.last_hidden_state, head
 
     def _body_and_head(self) -> tuple[Any, Any] | None:
@@ -141,8 +141,8 @@ class ModelResource:
         mask = torch.ones_like(ids)
         try:
             with self._forward_lock, torch.inference_mode():
-                full = model(input_ids=ids, attention_mask=mask).logits.float()
-                split = head(body(input_ids=ids, attention_mask=mask).last_hidden_state).float()
+                full = _call(model, ids, mask).logits.float()
+                split = head(_call(body, ids, mask).last_hidden_state).float()
         except (AttributeError, TypeError, ValueError, RuntimeError) as exc:
             log.info("scoring from full logits: the model's head cannot be applied on its own",
                      extra={"model": self.model_id, "error": repr(exc)})
@@ -161,7 +161,18 @@ class ModelResource:
             if self._cpu_model is None:
                 self._cpu_model = load_causal_lm(self.model_id, TRAJECTORY_MODEL_SETTING, device="cpu").model
         with torch.inference_mode():
-            return self._cpu_model(input_ids=input_ids.cpu(), attention_mask=attention_mask.cpu()).logits
+            return _call(self._cpu_model, input_ids.cpu(), attention_mask.cpu()).logits
+
+
+def _call(module: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any:
+    """One forward without a KV cache: scoring never generates, and building the cache costs about 6%
+    of a small model's forward. A model that takes no use_cache argument is called without it."""
+    try:
+        return module(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+    except TypeError as exc:
+        if "use_cache" not in str(exc):
+            raise
+        return module(input_ids=input_ids, attention_mask=attention_mask)
 
 
 def model_resource(model_id: str, device: str, load_in_8bit: bool) -> ModelResource:
