@@ -2,11 +2,13 @@
 
     python benchmarks/bench_trajectory.py [--model shipped|gpt2-small] [--chains 16] [--batch-size 8]
 
---model shipped (default): data/models/tiny-reasoner as committed (GPT-2 shape, 4 x 128, 8,192 tokens,
+--model shipped (default): data/models/tiny-reasoner as committed (GPT-2 shape, 4 x 128, 4,096 tokens,
 256-token context); gpt2-small: 12 x 768, vocab 50257, random weights, with the shipped tokenizer.
 Three measurements in one run, over the same chains (8 steps of --sentences-per-step sentences each):
   scoring       ChainScorer.score: one forward per chain + log-softmax, nll gather, full-vocab entropy
   raw forward   model(input_ids, attention_mask) over exactly the padded batches the scorer runs
+                (the plain call, which also builds a KV cache; score_over_forward_without_kv_cache
+                compares with the same forward without it, as the scorer runs it)
   prefixes      the seed's way: each step scored by its own forward over the growing prefix
 Each timing is the median of --repeats runs (raw forward and scoring interleaved, so a burst of load
 on a shared machine hits both alike). Last stdout line: {"score_over_raw_forward", "single_pass_speedup", "tokens_per_s", "peak_rss_mb", ...}.
@@ -106,17 +108,24 @@ def main() -> None:
     batches = scorer.padded_batches(chains)
 
     def raw_forward() -> None:
+        with torch.inference_mode():
+            for ids, mask in batches:
+                model(input_ids=ids, attention_mask=mask)  # the plain call; dropped at once
+
+    def raw_forward_no_cache() -> None:
         for ids, mask in batches:
-            source.logits(ids, mask)  # dropped at once, as the scorer drops each batch's logits
+            source.logits(ids, mask)  # the scorer's own forward: no KV cache
 
     source.logits(*batches[-1])  # warm-up
     # interleaved, so a burst of load on a shared machine hits both alike
-    raw_times, score_times = [], []
+    raw_times, score_times, nocache_times = [], [], []
     for _ in range(args.repeats):
         raw_times.append(timed(raw_forward)[1])
         results, once = timed(lambda: scorer.score(chains))
         score_times.append(once)
+        nocache_times.append(timed(raw_forward_no_cache)[1])
     raw_s, score_s = statistics.median(raw_times), statistics.median(score_times)
+    nocache_s = statistics.median(nocache_times)
     scored_ok = sum(len(getattr(r, "steps", ())) == args.steps for r in results)
 
     few = chains[: args.prefix_chains]
@@ -129,6 +138,7 @@ def main() -> None:
         "tokens_per_s": round(total_tokens / score_s, 1),
         "raw_forward_tokens_per_s": round(total_tokens / raw_s, 1),
         "score_over_raw_forward": round(raw_s / score_s, 3),
+        "score_over_forward_without_kv_cache": round(nocache_s / score_s, 3),
         "single_pass_tokens_per_s": round(few_tokens / one_pass_s, 1),
         "per_step_prefix_tokens_per_s": round(few_tokens / prefix_s, 1),
         "single_pass_speedup": round(prefix_s / one_pass_s, 2),

@@ -4,8 +4,9 @@ Sources (all permissive licences that allow derived works):
 - CPython 3.11 standard library: the docstrings of the CPython 3.11 standard library modules (Lib/**/*.py, without the test
 suites, idlelib and lib2to3) and the pydoc topic index (Lib/pydoc_data/topics.py, the language
 reference's text). Licence: Python Software Foundation License Version 2 (PSF-2.0).
-- The docstrings of four packages the project installs: SQLAlchemy (MIT), pandas, SciPy and
-  NumPy (BSD-3-Clause each), at the versions pip resolves for pyproject.toml.
+- The docstrings of nine packages the project installs, at the versions pip resolves for
+  pyproject.toml: SQLAlchemy (MIT), pandas, SciPy, NumPy, scikit-learn, NetworkX, SymPy and PyTorch
+  (BSD-3-Clause each), and Transformers (Apache-2.0).
 Only prose paragraphs are kept: code examples, tables and
 markup-heavy lines are dropped. The result depends on the Python and package versions.
 """
@@ -55,7 +56,7 @@ def _docstrings(root: Path):
                     yield doc
 
 
-PACKAGES = ("sqlalchemy", "pandas", "scipy", "numpy")
+PACKAGES = ("sqlalchemy", "pandas", "scipy", "numpy", "sklearn", "networkx", "sympy", "transformers", "torch")
 
 
 def english_paragraphs() -> list[str]:

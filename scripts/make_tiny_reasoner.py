@@ -1,14 +1,16 @@
 """Make the project's own small reasoning model, its tokenizer and the sample chain files.
 
-    python scripts/make_tiny_reasoner.py            # data + tokenizer + model (about 25 CPU-minutes)
+    python scripts/make_tiny_reasoner.py            # data + tokenizer + model (about 15 CPU-minutes)
     python scripts/make_tiny_reasoner.py --data-only
 
 Everything is seeded: a rerun gives the same chains, tokenizer and training batches (the weights
 match too on the same torch build and thread count). Training data, mixed in every batch:
   - good chains from the five TRAINING families in scripts/chain_families/ (never the held-out
     `workshop` family), encoded exactly as the scorer encodes them (cert_core.trajectory.encoding);
-  - windows of general English prose from scripts/english_corpus.py (Python and package docs).
-The tokenizer is a byte-level BPE (8,192 tokens) trained on the same two sources.
+  - windows of general English prose from scripts/english_corpus.py (Python and package docs), half
+    of them laid out as chains (consecutive sentences as question and steps, encoded the same way),
+    so that the model reads any English after a step separator, not only the templates' wording.
+The tokenizer is a byte-level BPE (4,096 tokens) trained on the same two sources.
 Files written besides the model:
   data/trajectories/chains.jsonl              set (a): held-back chains of the training families
   data/trajectories/calibration_good.jsonl    good chains of the training families (other seed)
@@ -23,6 +25,7 @@ import json
 import math
 import os
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -88,6 +91,25 @@ def english_stream(tokenizer, english: list[str]) -> list[int]:
     return ids
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
+
+
+def english_sentences(english: list[str]) -> list[str]:
+    """The prose's sentences in order (a paragraph's sentences, then the next paragraph's)."""
+    return [s for paragraph in english for s in _SENTENCE_END.split(paragraph) if len(s.split()) >= 3]
+
+
+def english_as_chain(tokenizer, sentences: list[str], rng: random.Random, window: int) -> list[int]:
+    """Consecutive sentences laid out as a chain (first one the question, the rest steps), encoded as
+    the scorer encodes chains: the model learns that any English can follow a step separator, not only
+    the chain templates' wording."""
+    from cert_core.trajectory.encoding import encode_chain
+
+    start = rng.randrange(0, len(sentences) - 12)
+    steps = sentences[start + 1: start + 1 + rng.randint(3, 10)]
+    return list(encode_chain(tokenizer, sentences[start], steps).input_ids)[:window]
+
+
 def train_model(out: Path, tokenizer, english: list[str], args) -> dict:
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel
@@ -98,6 +120,7 @@ def train_model(out: Path, tokenizer, english: list[str], args) -> dict:
     rng = random.Random(args.seed + 1)
     eos = tokenizer.eos_token_id
     stream = english_stream(tokenizer, english)
+    sentences = english_sentences(english)
     config = GPT2Config(
         vocab_size=len(tokenizer), n_positions=CONTEXT, n_embd=args.n_embd, n_layer=args.n_layer, n_head=4,
         bos_token_id=eos, eos_token_id=eos, pad_token_id=eos,
@@ -126,6 +149,9 @@ def train_model(out: Path, tokenizer, english: list[str], args) -> dict:
             q, s = chain_text(rng)
             seqs.append(list(encode_chain(tokenizer, q, s).input_ids) + [eos])
         for _ in range(n_english):
+            if rng.random() < args.english_as_chains:
+                seqs.append(english_as_chain(tokenizer, sentences, rng, args.english_window))
+                continue
             start = rng.randrange(0, len(stream) - args.english_window)
             seqs.append([eos] + stream[start: start + args.english_window - 1])
         width = max(len(s) for s in seqs)
@@ -149,10 +175,12 @@ def train_model(out: Path, tokenizer, english: list[str], args) -> dict:
     info = {
         "cpu_seconds": round(time.process_time() - cpu0, 1), "wall_seconds": round(time.time() - wall0, 1),
         "threads": torch.get_num_threads(), "steps": steps, "batch": args.batch,
-        "chains_per_batch": args.chains_per_batch, "english_window": args.english_window, "lr": args.lr,
+        "chains_per_batch": args.chains_per_batch, "english_window": args.english_window,
+        "english_as_chains": args.english_as_chains, "lr": args.lr,
         "n_layer": args.n_layer, "n_embd": args.n_embd, "vocab_size": len(tokenizer), "seed": args.seed,
         "parameters": sum(p.numel() for p in model.parameters()), "english_tokens": len(stream),
-        "english_paragraphs": len(english), "final_loss": round(loss.item(), 4),
+        "english_paragraphs": len(english),
+        "english_sentences": len(sentences), "final_loss": round(loss.item(), 4),
         "torch": torch.__version__, "python": sys.version.split()[0],
     }
     print(f"saved model to {out}: {json.dumps(info)}")
@@ -165,14 +193,16 @@ def main() -> None:
     parser.add_argument("--chains-out", type=Path, default=REPO / "data/trajectories/chains.jsonl")
     parser.add_argument("--calibration-out", type=Path, default=REPO / "data/trajectories/calibration_good.jsonl")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--train-steps", type=int, default=1500)
+    parser.add_argument("--train-steps", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=16, help="sequences per step")
     parser.add_argument("--chains-per-batch", type=int, default=5, help="of them chains; the rest English windows")
     parser.add_argument("--english-window", type=int, default=128, help="tokens per English window")
+    parser.add_argument("--english-as-chains", type=float, default=0.5,
+                        help="share of the English windows laid out as chains (sentences as steps)")
     parser.add_argument("--lr", type=float, default=4e-3)
     parser.add_argument("--n-layer", type=int, default=4)
     parser.add_argument("--n-embd", type=int, default=128)
-    parser.add_argument("--vocab-size", type=int, default=8192)
+    parser.add_argument("--vocab-size", type=int, default=4096)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data-only", action="store_true", help="only write the chain files")
     args = parser.parse_args()

@@ -12,11 +12,11 @@ else nothing (then the very first token has no prediction and is not scored).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EncodedChain", "context_prefix_id", "encode_chain"]
+__all__ = ["EncodedChain", "context_prefix_id", "encode_chain", "encode_chains"]
 
 
 @dataclass(frozen=True)
@@ -37,18 +37,38 @@ def context_prefix_id(tokenizer: Any) -> int | None:
     return None
 
 
+def _token_ids(tokenizer: Any, texts: list[str]) -> list[list[int]]:
+    """Token ids of each text without special tokens. A fast tokenizer's Rust backend is called
+    directly: the transformers wrapper around it costs more than the tokenizing on short steps."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    # encode_batch_fast skips the character offsets (not needed here): about a quarter faster
+    encode = getattr(backend, "encode_batch_fast", None) or getattr(backend, "encode_batch", None)
+    if encode is not None:
+        return [e.ids for e in encode(texts, add_special_tokens=False)]
+    return tokenizer(texts, add_special_tokens=False)["input_ids"]
+
+
 def encode_chain(tokenizer: Any, question: str, steps: Sequence[str], separator: str = "\n") -> EncodedChain:
     """Tokenize question and steps separately and concatenate them, keeping step spans."""
-    segments = [question] + [separator + step for step in steps]
-    encoded = tokenizer(segments, add_special_tokens=False)["input_ids"]
-    ids: list[int] = []
+    return encode_chains(tokenizer, [(question, steps)], separator)[0]
+
+
+def encode_chains(tokenizer: Any, chains: Iterable[tuple[str, Sequence[str]]],
+                  separator: str = "\n") -> list[EncodedChain]:
+    """encode_chain for many chains with one tokenizer call over all their segments (a fast tokenizer
+    runs a batch in Rust, while a call per chain costs its Python overhead each time)."""
+    layouts = [[question] + [separator + step for step in steps] for question, steps in chains]
+    pieces = _token_ids(tokenizer, [seg for segments in layouts for seg in segments])
     prefix = context_prefix_id(tokenizer)
-    if prefix is not None:
-        ids.append(prefix)
-    ids.extend(encoded[0])
-    spans = []
-    for piece in encoded[1:]:
-        start = len(ids)
-        ids.extend(piece)
-        spans.append((start, len(ids)))
-    return EncodedChain(tuple(int(i) for i in ids), tuple(spans))
+    out, at = [], 0
+    for segments in layouts:
+        ids: list[int] = [] if prefix is None else [prefix]
+        ids.extend(pieces[at])
+        spans = []
+        for piece in pieces[at + 1: at + len(segments)]:
+            start = len(ids)
+            ids.extend(piece)
+            spans.append((start, len(ids)))
+        at += len(segments)
+        out.append(EncodedChain(tuple(int(i) for i in ids), tuple(spans)))
+    return out

@@ -34,6 +34,7 @@ class ModelResource:
         self._model: Any = None
         self._cpu_model: Any = None
         self._tokenizer: Any = None
+        self._split: tuple[Any, Any] | None | bool = None  # (body, head) once checked; False: no split
         self.device = torch.device("cpu")
         self.quantized = False
         self.load_time_s: float | None = None
@@ -80,6 +81,7 @@ class ModelResource:
         with self._lock:
             was_cuda = self.device.type == "cuda"
             self._model = self._cpu_model = self._tokenizer = None
+            self._split = None
             if was_cuda:
                 torch.cuda.empty_cache()
             METRICS.model_memory.labels(model_name=self.model_id, device=self.device.type).set(0)
@@ -108,8 +110,48 @@ class ModelResource:
         """Logits of one padded batch, on the model's device. CUDA OOM propagates to the caller."""
         model = self._require()
         with self._forward_lock, torch.inference_mode():
-            out = model(input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device))
+            out = _call(model, input_ids.to(self.device), attention_mask.to(self.device))
         return out.logits
+
+    def hidden_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, Any] | None:
+        """The last hidden states of one padded batch and the output head that turns them into logits,
+        or None for a model whose logits are not head(last hidden state). The scorer then applies the
+        head only at the positions it scores, a cache-sized block at a time. CUDA OOM propagates."""
+        split = self._body_and_head()
+        if split is None:
+            return None
+        body, head = split
+        with self._forward_lock, torch.inference_mode():
+            out = _call(body, input_ids.to(self.device), attention_mask.to(self.device))
+        return out.last_hidden_state, head
+
+    def _body_and_head(self) -> tuple[Any, Any] | None:
+        # checked once per load on a short input: a model that scales or caps its logits after the head
+        # (or has no separate head) keeps the plain logits path
+        with self._lock:
+            if self._split is None:
+                self._split = self._check_split(self._require()) or False
+            return self._split or None
+
+    def _check_split(self, model: Any) -> tuple[Any, Any] | None:
+        body, head = getattr(model, "base_model", None), model.get_output_embeddings()
+        if body is None or body is model or head is None:
+            return None
+        ids = (torch.arange(8).unsqueeze(0) % int(model.config.vocab_size)).to(self.device)
+        mask = torch.ones_like(ids)
+        try:
+            with self._forward_lock, torch.inference_mode():
+                full = _call(model, ids, mask).logits.float()
+                split = head(_call(body, ids, mask).last_hidden_state).float()
+        except (AttributeError, TypeError, ValueError, RuntimeError) as exc:
+            log.info("scoring from full logits: the model's head cannot be applied on its own",
+                     extra={"model": self.model_id, "error": repr(exc)})
+            return None
+        if split.shape != full.shape or not torch.allclose(split, full, rtol=1e-3, atol=1e-3):
+            log.info("scoring from full logits: head(last hidden state) differs from the model's logits",
+                     extra={"model": self.model_id})
+            return None
+        return body, head
 
     def cpu_logits(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """The same forward on a full-precision CPU copy (the CUDA OOM fallback)."""
@@ -119,7 +161,18 @@ class ModelResource:
             if self._cpu_model is None:
                 self._cpu_model = load_causal_lm(self.model_id, TRAJECTORY_MODEL_SETTING, device="cpu").model
         with torch.inference_mode():
-            return self._cpu_model(input_ids=input_ids.cpu(), attention_mask=attention_mask.cpu()).logits
+            return _call(self._cpu_model, input_ids.cpu(), attention_mask.cpu()).logits
+
+
+def _call(module: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any:
+    """One forward without a KV cache: scoring never generates, and building the cache costs about 6%
+    of a small model's forward. A model that takes no use_cache argument is called without it."""
+    try:
+        return module(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
+    except TypeError as exc:
+        if "use_cache" not in str(exc):
+            raise
+        return module(input_ids=input_ids, attention_mask=attention_mask)
 
 
 def model_resource(model_id: str, device: str, load_in_8bit: bool) -> ModelResource:

@@ -21,10 +21,12 @@ from flows.trajectory_batch import trajectory_batch
 MODEL = "data/models/tiny-reasoner"
 
 
-def _write_chains(path: Path, n_good: int = 10, salt: str = "") -> Path:
-    """Sample chains plus three bad lines; a salt changes the questions so no cached score applies."""
+def _write_chains(path: Path, n_good: int = 10, salt: str = "", uncorrupted: bool = False) -> Path:
+    """Sample chains plus three bad lines; a salt changes the questions so no cached score applies.
+    uncorrupted: only sample chains without a labelled corruption (bad_step null)."""
     records = [json.loads(line) for line in
-               (REPO / "data/trajectories/chains.jsonl").read_text(encoding="utf-8").splitlines()[:n_good]]
+               (REPO / "data/trajectories/chains.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [r for r in records if not uncorrupted or r["bad_step"] is None][:n_good]
     lines = [json.dumps({**r, "question": r["question"] + salt}) for r in records]
     lines += [
         json.dumps({"chain_id": "one-step", "question": "Q", "steps": ["only"]}),
@@ -121,7 +123,7 @@ def test_whole_run_failures_fail_the_flow_with_the_error_message(tmp_path, setup
 
 def test_a_chain_unlike_the_calibration_is_flagged_and_the_summary_warns(tmp_path):
     path = tmp_path / "chains.jsonl"
-    _write_chains(path, 2)
+    _write_chains(path, 2, uncorrupted=True)  # a corrupted chain may well be outside: it is not like good ones
     noise = {"chain_id": "noise", "question": "qzx vkj", "steps": ["zq xj vv kk pqw jjx", "wxq zzv kqj xjq vvz"]}
     path.write_text(path.read_text(encoding="utf-8") + json.dumps(noise) + "\n", encoding="utf-8")
     summary = trajectory_batch(chains_path=str(path), model=MODEL, results_dir=str(tmp_path))

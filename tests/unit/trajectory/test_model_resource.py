@@ -120,3 +120,26 @@ def test_a_relative_model_path_also_resolves_from_the_project_root(tmp_path, mon
 
     monkeypatch.chdir(tmp_path)  # somewhere the relative path does not exist
     assert resolve_model_source("data/models/tiny-reasoner", TRAJECTORY_MODEL_SETTING) == str(tiny_model_dir.resolve())
+
+
+def test_the_forward_skips_the_kv_cache_and_works_for_a_model_without_that_argument():
+    from cert_core.trajectory.model_resource import _call
+
+    seen = []
+
+    def with_cache(input_ids, attention_mask, use_cache=True):
+        seen.append(use_cache)
+        return "out"
+
+    def without(input_ids, attention_mask):
+        seen.append("plain")
+        return "out"
+
+    def broken(input_ids, attention_mask, use_cache=True):
+        raise TypeError("expected a LongTensor")
+
+    ids = torch.ones(1, 3, dtype=torch.long)
+    assert _call(with_cache, ids, ids) == "out" and _call(without, ids, ids) == "out"
+    assert seen == [False, "plain"]
+    with pytest.raises(TypeError, match="LongTensor"):  # another TypeError is not swallowed
+        _call(broken, ids, ids)

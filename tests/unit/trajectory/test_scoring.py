@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from cert_core.observability import METRICS
-from cert_core.trajectory import ChainFailure, ChainInput, ChainScore, ChainScorer, ScoreCache
+from cert_core.trajectory import ChainFailure, ChainInput, ChainScore, ChainScorer, ModelResource, ScoreCache
 from cert_core.trajectory.encoding import encode_chain
 from cert_core.trajectory.scoring import plan_windows
 
@@ -178,3 +178,64 @@ def test_a_failing_forward_fails_only_its_batch(tiny_resource, sample_chains):
     errors = [r for r in results if isinstance(r, ChainFailure)]
     assert len(results) == 6 and len(errors) == 2
     assert errors[0].error_type == "ScoringError" and "boom" in errors[0].error_message
+
+
+def test_the_head_is_applied_only_at_scored_positions_with_the_same_numbers(tiny_resource, sample_chains):
+    # the shipped GPT-2 splits into body and head; a source without hidden_states gives full logits
+    class _LogitsOnly:
+        def __init__(self, real) -> None:
+            self.real, self.model_id, self.quantized, self.device = real, real.model_id, False, real.device
+            self.tokenizer, self.max_context = real.tokenizer, real.max_context
+
+        def logits(self, input_ids, attention_mask):
+            return self.real.logits(input_ids, attention_mask)
+
+    assert tiny_resource.hidden_states(torch.tensor([[1, 2, 3]]), torch.ones(1, 3, dtype=torch.long)) is not None
+    split = ChainScorer(tiny_resource, batch_size=4).score(sample_chains[:8])
+    full = ChainScorer(_LogitsOnly(tiny_resource), batch_size=4).score(sample_chains[:8])
+    assert _flat(split) == pytest.approx(_flat(full), abs=1e-5)
+
+
+def test_a_model_whose_logits_are_not_head_of_hidden_states_is_scored_from_its_logits(tiny_resource, sample_chains):
+    from transformers import GPT2LMHeadModel
+
+    class _ScaledLogits(GPT2LMHeadModel):  # like a model that caps or scales logits after its head
+        def forward(self, *args, **kwargs):
+            out = super().forward(*args, **kwargs)
+            out.logits = out.logits * 0.5
+            return out
+
+    scaled = _ScaledLogits(tiny_resource._model.config)
+    scaled.load_state_dict(tiny_resource._model.state_dict())
+    resource = ModelResource.wrap(scaled, tiny_resource.tokenizer, "scaled")
+    assert resource.hidden_states(torch.tensor([[1, 2, 3]]), torch.ones(1, 3, dtype=torch.long)) is None
+    chain = sample_chains[0]
+    result = ChainScorer(resource).score([chain])[0]
+    enc = encode_chain(resource.tokenizer, chain.question, chain.steps)
+    start, end = enc.step_spans[0]
+    with torch.no_grad():
+        logits = scaled(input_ids=torch.tensor([enc.input_ids])).logits[0, start - 1: end - 1].double()
+    expected = -torch.log_softmax(logits, -1)[torch.arange(end - start), torch.tensor(enc.input_ids[start:end])]
+    assert result.steps[0].mean_nll == pytest.approx(float(expected.mean()), abs=1e-4)
+
+
+def test_one_tokenizer_call_for_many_chains_encodes_each_chain_as_on_its_own(tiny_resource, sample_chains):
+    from cert_core.trajectory.encoding import encode_chains
+
+    pairs = [(c.question, c.steps) for c in sample_chains[:6]] + [("", ("a", "b"))]
+    assert encode_chains(tiny_resource.tokenizer, pairs) == [encode_chain(tiny_resource.tokenizer, q, s) for q, s in pairs]
+
+
+def test_the_rust_tokenizer_backend_gives_the_wrappers_token_ids(tiny_resource, sample_chains):
+    from cert_core.trajectory.encoding import _token_ids
+
+    texts = [c.question for c in sample_chains[:4]] + ["\n" + s for s in sample_chains[0].steps] + ["", " é ✓ 日本"]
+    wrapper = tiny_resource.tokenizer(texts, add_special_tokens=False)["input_ids"]
+    assert _token_ids(tiny_resource.tokenizer, texts) == wrapper
+
+
+def test_a_step_with_no_token_fails_its_chain_naming_the_step(tiny_resource):
+    chain = ChainInput("empty-step", "Tom has 3 apples.", ("He eats one.", "", "So 2 are left."))
+    result = ChainScorer(tiny_resource, separator="").score([chain])[0]
+    assert isinstance(result, ChainFailure) and result.error_type == "UnscorableStep"
+    assert "step 1 has no token" in result.error_message

