@@ -16,10 +16,20 @@ from .types import CoordinationTask, Phase
 __all__ = ["agent_call", "aggregator_call", "answers_block", "quoted"]
 
 
+# A final answer is a short statement; a reply with no "The answer is" falls back to its last line,
+# which from a rambling model can be a paragraph that alone fills a small model's context.
+FINAL_ANSWER_MAX_CHARS = 160
+
+
 def quoted(config: CoordinationConfig, answer: str) -> str:
     """Another agent's answer as a prompt shows it (coordination.quote_answers: full text or final answer)."""
-    text = extract_final_answer(answer) if config.quote_answers == "final" else answer
-    return text.strip() or "(no answer)"
+    if config.quote_answers == "final":
+        text = extract_final_answer(answer).strip()
+        if len(text) > FINAL_ANSWER_MAX_CHARS:
+            text = text[:FINAL_ANSWER_MAX_CHARS].rstrip() + " ..."
+    else:
+        text = answer.strip()
+    return text or "(no answer)"
 
 
 def answers_block(config: CoordinationConfig, answers: Sequence[str], labels: Sequence[str] | None = None) -> str:

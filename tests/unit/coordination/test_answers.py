@@ -43,3 +43,17 @@ def test_normalisation_drops_case_punctuation_and_articles_but_keeps_decimals():
 def test_agents_vote_on_the_number_else_the_normalised_text():
     assert canonical_answer("so 14 - 4 = 10.\nThe answer is 10.") == canonical_answer("The answer is 10 pencils") == "10"
     assert canonical_answer("The answer is the Pacific Ocean.") == "pacific ocean"
+
+
+def test_a_quoted_final_answer_is_the_stated_answer_and_a_rambling_last_line_is_cut():
+    from cert_core.config.coordination import CoordinationConfig
+    from cert_core.coordination.prompts import FINAL_ANSWER_MAX_CHARS, answers_block
+
+    final = CoordinationConfig.model_validate({"quote_answers": "final"})
+    ramble = "so we add the two and then " * 40  # no marker, one long line
+    block = answers_block(final, ["Adding gives 12. The answer is 12.", ramble])
+    first, second = block.split("\n\n")
+    assert first == "Agent 1: 12."
+    assert second.endswith(" ...") and len(second) <= len("Agent 2: ") + FINAL_ANSWER_MAX_CHARS + 4
+    full = CoordinationConfig.model_validate({"quote_answers": "full"})
+    assert answers_block(full, [ramble]) == f"Agent 1: {ramble.strip()}"  # full text is never cut
