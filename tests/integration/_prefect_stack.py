@@ -76,7 +76,7 @@ class PrefectStack:
 
     def stop_worker(self) -> None:
         if self.worker is not None:
-            _stop(self.worker)
+            stop_process_group(self.worker)
 
     @property
     def api(self) -> str:
@@ -144,9 +144,10 @@ class PrefectStack:
         return f"run {run['name']} ended {run['state_type']}: {run['state']['message']}\n{lines}\n--- worker ---\n{worker_log}"
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_process_group(proc: subprocess.Popen, first: signal.Signals = signal.SIGTERM) -> None:
+    """`first` to the process group, then SIGKILL if it is still there after 30 s."""
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, first)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -194,4 +195,4 @@ def prefect_stack(root: Path, base: Path) -> Iterator[PrefectStack]:
         yield stack
     finally:
         for proc in reversed(procs):
-            _stop(proc)
+            stop_process_group(proc)

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.integration._prefect_stack import CERT, free_port, http, prefect_stack, wait_until
+from tests.integration._prefect_stack import CERT, free_port, http, prefect_stack, stop_process_group, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -191,8 +191,7 @@ def test_every_metric_in_alerts_and_dashboards_is_in_the_exporter_output_after_t
                                   "cert metrics serve")
         text = body.decode()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_process_group(server)
     from prometheus_client.parser import text_string_to_metric_families
 
     sampled = {s.name for family in text_string_to_metric_families(text) for s in family.samples}
@@ -237,9 +236,4 @@ def test_cert_serve_runs_the_same_deployments_from_one_process(stack, spec, tmp_
             raise AssertionError(f"{exc}\n--- cert serve ---\n{(stack.log_dir / 'serve.log').read_text()[-3000:]}") from None
         assert len(pd.read_parquet(out / "routing_decisions")) == 65
     finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+        stop_process_group(server, signal.SIGINT)

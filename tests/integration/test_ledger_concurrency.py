@@ -64,17 +64,21 @@ def test_sqlite_ledger_is_exact_under_concurrent_processes(tmp_path):
     ledger.dispose()
 
 
-@pytest.mark.postgres
-def test_postgres_ledger_is_exact_under_concurrent_processes(postgres_url):
+@pytest.fixture
+def pg_prefix(postgres_url):
+    """A table prefix of this test's own on the shared database; its tables are dropped afterwards."""
     prefix = f"t{uuid.uuid4().hex[:8]}_"
-    try:
-        out, ledger = run_race(postgres_url, prefix)
-        check_totals(out, ledger)
-        ledger.dispose()
-    finally:
-        cleanup = BudgetLedger(postgres_url, LedgerLimits(*LIMITS), table_prefix=prefix)
-        cleanup.drop_tables()
-        cleanup.dispose()
+    yield prefix
+    cleanup = BudgetLedger(postgres_url, LedgerLimits(*LIMITS), table_prefix=prefix)
+    cleanup.drop_tables()
+    cleanup.dispose()
+
+
+@pytest.mark.postgres
+def test_postgres_ledger_is_exact_under_concurrent_processes(postgres_url, pg_prefix):
+    out, ledger = run_race(postgres_url, pg_prefix)
+    check_totals(out, ledger)
+    ledger.dispose()
 
 
 @pytest.mark.postgres
@@ -137,14 +141,8 @@ def test_sqlite_holds_of_killed_processes_stop_counting_after_expiry(tmp_path):
 
 
 @pytest.mark.postgres
-def test_postgres_holds_of_killed_processes_stop_counting_after_expiry(postgres_url):
-    prefix = f"k{uuid.uuid4().hex[:8]}_"
-    try:
-        kill_while_reserving(postgres_url, prefix)
-    finally:
-        cleanup = BudgetLedger(postgres_url, LedgerLimits(*LIMITS), table_prefix=prefix)
-        cleanup.drop_tables()
-        cleanup.dispose()
+def test_postgres_holds_of_killed_processes_stop_counting_after_expiry(postgres_url, pg_prefix):
+    kill_while_reserving(postgres_url, pg_prefix)
 
 
 # caps small enough that the 4 workers hit them; every reserve below 30 % daily use gets the 0.9 discount
@@ -180,11 +178,5 @@ def test_sqlite_calls_using_exactly_max_tokens_never_pass_a_cap(tmp_path):
 
 
 @pytest.mark.postgres
-def test_postgres_calls_using_exactly_max_tokens_never_pass_a_cap(postgres_url):
-    prefix = f"m{uuid.uuid4().hex[:8]}_"
-    try:
-        max_tokens_race(postgres_url, prefix)
-    finally:
-        cleanup = BudgetLedger(postgres_url, LedgerLimits(*LIMITS), table_prefix=prefix)
-        cleanup.drop_tables()
-        cleanup.dispose()
+def test_postgres_calls_using_exactly_max_tokens_never_pass_a_cap(postgres_url, pg_prefix):
+    max_tokens_race(postgres_url, pg_prefix)
